@@ -1,0 +1,61 @@
+import pytest
+
+
+@pytest.fixture(autouse=True)
+def _fast_passwords(settings):
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+@pytest.fixture
+def channel(db):
+    """A small channel: two vendors (one sells through a distributor), two partners, people of every role.
+
+    - Acme (vendor): Gold 30 %, Silver 20 %; products in USD.
+    - Globex (vendor): Standard 10 %; sells through Northwind (distributor, 5 % uplift); products in EUR.
+    - Initech (partner): Acme Gold (active), Globex Standard via Northwind (active).
+    - Umbrella (partner): Acme Silver (active), Globex (suspended).
+    """
+    from decimal import Decimal
+    from types import SimpleNamespace
+
+    from tests import factories as f
+    from vendors.models import Membership
+
+    acme = f.vendor("Acme Networks")
+    globex = f.vendor("Globex Security")
+    northwind = f.distributor("Northwind Distribution")
+    initech = f.partner("Initech Solutions")
+    umbrella = f.partner("Umbrella IT")
+    gold = f.TierFactory(vendor=acme, name="Gold", rank=3, discount_percent=Decimal("30"), mdf_eligible=True)
+    silver = f.TierFactory(vendor=acme, name="Silver", rank=2, discount_percent=Decimal("20"))
+    standard = f.TierFactory(vendor=globex, name="Standard", rank=1, discount_percent=Decimal("10"))
+    f.distribution(globex, northwind, Decimal("5"))
+    ns = SimpleNamespace(
+        acme=acme,
+        globex=globex,
+        northwind=northwind,
+        initech=initech,
+        umbrella=umbrella,
+        gold=gold,
+        silver=silver,
+        standard=standard,
+        acme_admin=f.admin_of(acme),
+        acme_manager=f.member(acme, Membership.Role.MANAGER),
+        acme_member=f.member(acme, Membership.Role.MEMBER),
+        globex_admin=f.admin_of(globex),
+        northwind_admin=f.admin_of(northwind),
+        initech_admin=f.admin_of(initech),
+        initech_rep=f.member(initech, Membership.Role.MEMBER),
+        umbrella_admin=f.admin_of(umbrella),
+    )
+    ns.initech_acme = f.partnership(acme, initech, gold)
+    ns.initech_globex = f.partnership(globex, initech, standard, distributor=northwind)
+    ns.umbrella_acme = f.partnership(acme, umbrella, silver)
+    ns.umbrella_globex = f.partnership(globex, umbrella, standard, status="suspended")
+    ns.acme_router = f.ProductFactory(
+        vendor=acme, sku="ACM-R100", name="Edge Router 100", list_price=Decimal("1299.99")
+    )
+    ns.globex_fw = f.ProductFactory(
+        vendor=globex, sku="GLX-FW", name="Firewall Appliance", list_price=Decimal("999.95"), currency="EUR"
+    )
+    return ns

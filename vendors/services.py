@@ -1,0 +1,586 @@
+"""Every write to the channel graph. Plain functions: the acting person first, keyword-only arguments.
+
+Each runs in one transaction, checks that the actor may do it (whoever calls: view, API, admin, task),
+and makes or removes the guardian grants that go with the change in that same transaction.
+Bad input raises ``ValidationError`` (with field names where one field is at fault); an actor who may
+not do a thing gets ``PermissionDenied``.
+"""
+
+import hashlib
+import secrets
+from datetime import timedelta
+from decimal import Decimal, InvalidOperation
+
+from django.conf import settings
+from django.contrib.auth import get_user_model
+from django.contrib.auth.models import Group
+from django.contrib.auth.password_validation import validate_password
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.validators import validate_email
+from django.db import IntegrityError, transaction
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.text import slugify
+from guardian.shortcuts import assign_perm, remove_perm
+
+from vendors import access
+from vendors.models import (
+    Distribution,
+    Invitation,
+    Membership,
+    Organization,
+    Partnership,
+    PartnershipEvent,
+    Product,
+    Tier,
+)
+
+Role = Membership.Role
+Status = Partnership.Status
+Kind = Organization.Kind
+
+MANAGER_ROLES = (Role.ADMIN, Role.MANAGER)
+
+
+# --- who may act ---------------------------------------------------------------------------------------
+
+
+def role_in(user, organization: Organization) -> str | None:
+    if user is None or not user.is_authenticated:
+        return None
+    return Membership.objects.filter(organization=organization, user=user).values_list("role", flat=True).first()
+
+
+def require_role(user, organization: Organization, roles=(Role.ADMIN,)) -> None:
+    """Refuse unless ``user`` holds one of ``roles`` in ``organization`` (platform admins may act for anyone)."""
+    if user is not None and user.is_authenticated and user.is_superuser:
+        return
+    if role_in(user, organization) not in roles:
+        raise PermissionDenied("You do not have the role this needs in this organization.")
+
+
+def _require_vendor_manager(user, partnership: Partnership) -> None:
+    if user is not None and user.is_authenticated and user.is_superuser:
+        return
+    if not access.has_partnership_perm(user, partnership, access.MANAGE_PARTNERSHIP):
+        raise PermissionDenied("This partnership is not yours to manage.")
+    require_role(user, partnership.vendor, MANAGER_ROLES)
+
+
+def _lock(partnership: Partnership) -> Partnership:
+    return (
+        Partnership.objects.select_for_update(of=("self",))
+        .select_related("vendor", "partner", "distributor")
+        .get(pk=partnership.pk)
+    )
+
+
+# --- organizations and people ---------------------------------------------------------------------------
+
+
+def _unique_slug(name: str) -> str:
+    base = slugify(name)[:70] or "org"
+    slug, n = base, 1
+    while Organization.objects.filter(slug=slug).exists():
+        n += 1
+        slug = f"{base}-{n}"
+    return slug
+
+
+@transaction.atomic
+def organization_create(*, name: str, kind: str, slug: str = "", **fields) -> Organization:
+    name = (name or "").strip()
+    if not name:
+        raise ValidationError({"name": "An organization needs a name."})
+    if kind not in Kind.values:
+        raise ValidationError({"kind": "Choose vendor, distributor or partner."})
+    slug = slug or _unique_slug(name)
+    group = Group.objects.create(name=f"org:{slug}")
+    org = Organization.objects.create(name=name, kind=kind, slug=slug, group=group, **fields)
+    assign_perm(access.VIEW_ORGANIZATION, group, org)
+    return org
+
+
+@transaction.atomic
+def organization_set_status(*, actor, organization: Organization, status: str) -> Organization:
+    """Platform admins suspend or reactivate a tenant. A suspended tenant's people cannot log in to it."""
+    if not (actor and actor.is_superuser):
+        raise PermissionDenied("Only platform admins suspend tenants.")
+    if status not in Organization.Status.values:
+        raise ValidationError({"status": "Unknown status."})
+    organization.status = status
+    organization.save(update_fields=["status"])
+    return organization
+
+
+@transaction.atomic
+def membership_add(*, organization: Organization, user, role: str = Role.MEMBER) -> Membership:
+    if role not in Role.values:
+        raise ValidationError({"role": "Choose admin, manager or member."})
+    membership, created = Membership.objects.get_or_create(
+        organization=organization, user=user, defaults={"role": role}
+    )
+    if not created and membership.role != role:
+        membership.role = role
+        membership.save(update_fields=["role"])
+    user.groups.add(organization.group)
+    access.forget(user)
+    return membership
+
+
+def _other_admins(membership: Membership) -> bool:
+    return (
+        Membership.objects.filter(organization_id=membership.organization_id, role=Role.ADMIN)
+        .exclude(pk=membership.pk)
+        .exists()
+    )
+
+
+@transaction.atomic
+def membership_change_role(*, actor, membership: Membership, role: str) -> Membership:
+    require_role(actor, membership.organization)
+    if role not in Role.values:
+        raise ValidationError({"role": "Choose admin, manager or member."})
+    membership = Membership.objects.select_for_update().get(pk=membership.pk)
+    if membership.role == Role.ADMIN and role != Role.ADMIN and not _other_admins(membership):
+        raise ValidationError({"role": "An organization keeps at least one admin. Make someone else admin first."})
+    membership.role = role
+    membership.save(update_fields=["role"])
+    return membership
+
+
+@transaction.atomic
+def membership_remove(*, actor, membership: Membership) -> None:
+    require_role(actor, membership.organization)
+    membership = Membership.objects.select_for_update().select_related("organization", "user").get(pk=membership.pk)
+    if membership.role == Role.ADMIN and not _other_admins(membership):
+        raise ValidationError("An organization keeps at least one admin. Make someone else admin first.")
+    membership.user.groups.remove(membership.organization.group)
+    membership.delete()
+    access.forget(membership.user)
+
+
+def _token_hash(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+@transaction.atomic
+def invitation_create(
+    *, actor, organization: Organization, email: str, role: str = Role.MEMBER
+) -> tuple[Invitation, str]:
+    """Invite a colleague by email. Returns the invitation and the raw token for the link (emailed, not stored)."""
+    require_role(actor, organization)
+    email = get_user_model().objects.normalize_email((email or "").strip()).lower()
+    try:
+        validate_email(email)
+    except ValidationError:
+        raise ValidationError({"email": "Enter a valid email address."}) from None
+    if role not in Role.values:
+        raise ValidationError({"role": "Choose admin, manager or member."})
+    if Membership.objects.filter(organization=organization, user__email__iexact=email).exists():
+        raise ValidationError({"email": "This person is already in your organization."})
+    # A new invitation replaces an open one to the same address.
+    Invitation.objects.filter(
+        organization=organization, email=email, accepted_at__isnull=True, revoked_at__isnull=True
+    ).update(revoked_at=timezone.now())
+    token = secrets.token_urlsafe(32)
+    invitation = Invitation.objects.create(
+        organization=organization,
+        email=email,
+        role=role,
+        token_hash=_token_hash(token),
+        invited_by=actor,
+        expires_at=timezone.now() + timedelta(days=settings.ONEPANE_INVITATION_DAYS),
+    )
+    from vendors.tasks import send_invitation_email
+
+    path = reverse("portal:invitation_accept", kwargs={"token": token})
+    transaction.on_commit(lambda: send_invitation_email.delay(invitation.pk, path))
+    return invitation, token
+
+
+@transaction.atomic
+def invitation_revoke(*, actor, invitation: Invitation) -> None:
+    require_role(actor, invitation.organization)
+    Invitation.objects.filter(pk=invitation.pk, accepted_at__isnull=True).update(revoked_at=timezone.now())
+
+
+def invitation_for_token(token: str) -> Invitation:
+    """The open invitation behind a link, or a ValidationError that says why it cannot be used."""
+    invitation = Invitation.objects.select_related("organization").filter(token_hash=_token_hash(token or "")).first()
+    if invitation is None or invitation.revoked_at is not None:
+        raise ValidationError("This invitation link is not valid. Ask your admin to send a new one.")
+    if invitation.accepted_at is not None:
+        raise ValidationError("This invitation has already been used. Log in with your email and password.")
+    if invitation.is_expired:
+        raise ValidationError("This invitation has expired. Ask your admin to send a new one.")
+    return invitation
+
+
+@transaction.atomic
+def invitation_accept(
+    *, token: str, user=None, password: str = "", first_name: str = "", last_name: str = ""
+) -> Membership:
+    """Join the organization: a logged-in person with the invited email, or a new account for that email."""
+    invitation = invitation_for_token(token)
+    invitation = Invitation.objects.select_for_update().get(pk=invitation.pk)
+    if invitation.accepted_at is not None:
+        raise ValidationError("This invitation has already been used.")
+    User = get_user_model()
+    if user is not None and user.is_authenticated:
+        if user.email.lower() != invitation.email.lower():
+            raise ValidationError(
+                f"This invitation is for {invitation.email}. Log out and open the link again to accept it."
+            )
+    else:
+        if User.objects.filter(email__iexact=invitation.email).exists():
+            raise ValidationError(f"An account for {invitation.email} exists. Log in first, then open the link again.")
+        if not first_name.strip():
+            raise ValidationError({"first_name": "Tell your colleagues your name."})
+        user = User(
+            username=invitation.email,
+            email=invitation.email,
+            first_name=first_name.strip(),
+            last_name=last_name.strip(),
+        )
+        try:
+            validate_password(password, user)
+        except ValidationError as exc:
+            raise ValidationError({"password": exc.messages}) from None
+        user.set_password(password)
+        user.save()
+        from allauth.account.models import EmailAddress
+
+        EmailAddress.objects.create(user=user, email=user.email, verified=True, primary=True)
+    membership = membership_add(organization=invitation.organization, user=user, role=invitation.role)
+    invitation.accepted_at = timezone.now()
+    invitation.save(update_fields=["accepted_at"])
+    return membership
+
+
+# --- the vendor's program: settings, tiers, catalog -------------------------------------------------------
+
+
+def _require_vendor(organization: Organization) -> None:
+    if organization.kind != Kind.VENDOR:
+        raise ValidationError("Only vendors run partner programs.")
+
+
+@transaction.atomic
+def program_update(*, actor, vendor: Organization, accepts_applications: bool, program_criteria: str) -> Organization:
+    _require_vendor(vendor)
+    require_role(actor, vendor, MANAGER_ROLES)
+    vendor.accepts_applications = bool(accepts_applications)
+    vendor.program_criteria = (program_criteria or "").strip()
+    vendor.save(update_fields=["accepts_applications", "program_criteria"])
+    return vendor
+
+
+def _percent(value, field: str) -> Decimal:
+    try:
+        value = Decimal(str(value))
+    except (InvalidOperation, TypeError, ValueError):
+        raise ValidationError({field: "Enter a number."}) from None
+    if not value.is_finite() or value < 0 or value > 100:
+        raise ValidationError({field: "Enter a percentage between 0 and 100."})
+    return value
+
+
+def _money(value, field: str) -> Decimal:
+    try:
+        value = Decimal(str(value))
+    except (InvalidOperation, TypeError, ValueError):
+        raise ValidationError({field: "Enter a price as a number, e.g. 1299.00."}) from None
+    if not value.is_finite():
+        raise ValidationError({field: "Enter a price as a number, e.g. 1299.00."})
+    if value < 0:
+        raise ValidationError({field: "A price cannot be negative."})
+    if value >= Decimal("1e10"):
+        raise ValidationError({field: "That price is too large."})
+    return value
+
+
+TIER_FIELDS = ("name", "rank", "discount_percent", "mdf_eligible", "deal_protection_days", "requirements")
+
+
+def _clean_tier(tier: Tier) -> None:
+    tier.name = (tier.name or "").strip()
+    tier.discount_percent = _percent(tier.discount_percent, "discount_percent")
+    try:
+        tier.full_clean(validate_unique=False, validate_constraints=False)
+    except ValidationError:
+        raise
+    if Tier.objects.filter(vendor_id=tier.vendor_id, name__iexact=tier.name).exclude(pk=tier.pk).exists():
+        raise ValidationError({"name": "You already have a tier with this name."})
+
+
+@transaction.atomic
+def tier_create(*, actor, vendor: Organization, **fields) -> Tier:
+    _require_vendor(vendor)
+    require_role(actor, vendor, MANAGER_ROLES)
+    tier = Tier(vendor=vendor, **{k: v for k, v in fields.items() if k in TIER_FIELDS})
+    _clean_tier(tier)
+    tier.save()
+    return tier
+
+
+@transaction.atomic
+def tier_update(*, actor, tier: Tier, **fields) -> Tier:
+    require_role(actor, tier.vendor, MANAGER_ROLES)
+    for key, value in fields.items():
+        if key in TIER_FIELDS:
+            setattr(tier, key, value)
+    _clean_tier(tier)
+    tier.save()
+    return tier
+
+
+@transaction.atomic
+def tier_delete(*, actor, tier: Tier) -> None:
+    require_role(actor, tier.vendor, MANAGER_ROLES)
+    if tier.partnerships.exists():
+        raise ValidationError("Partners are in this tier. Move them to another tier first.")
+    tier.delete()
+
+
+PRODUCT_FIELDS = ("sku", "name", "description", "category", "list_price", "currency", "active")
+
+
+def _clean_product(product: Product) -> None:
+    product.sku = (product.sku or "").strip()
+    product.name = (product.name or "").strip()
+    product.list_price = _money(product.list_price, "list_price")
+    product.full_clean(validate_unique=False, validate_constraints=False)
+    if Product.objects.filter(vendor_id=product.vendor_id, sku__iexact=product.sku).exclude(pk=product.pk).exists():
+        raise ValidationError({"sku": "Another product in your catalog has this SKU."})
+
+
+@transaction.atomic
+def product_create(*, actor, vendor: Organization, **fields) -> Product:
+    _require_vendor(vendor)
+    require_role(actor, vendor, MANAGER_ROLES)
+    product = Product(vendor=vendor, **{k: v for k, v in fields.items() if k in PRODUCT_FIELDS})
+    _clean_product(product)
+    product.save()
+    return product
+
+
+@transaction.atomic
+def product_update(*, actor, product: Product, **fields) -> Product:
+    require_role(actor, product.vendor, MANAGER_ROLES)
+    for key, value in fields.items():
+        if key in PRODUCT_FIELDS:
+            setattr(product, key, value)
+    _clean_product(product)
+    product.save()
+    return product
+
+
+@transaction.atomic
+def distribution_create(*, actor, vendor: Organization, distributor: Organization, uplift_percent) -> Distribution:
+    """A vendor starts selling through a distributor (vendor admins and platform admins)."""
+    _require_vendor(vendor)
+    require_role(actor, vendor)
+    if distributor.kind != Kind.DISTRIBUTOR:
+        raise ValidationError({"distributor": "Choose a distributor."})
+    distribution, _ = Distribution.objects.update_or_create(
+        vendor=vendor,
+        distributor=distributor,
+        defaults={"uplift_percent": _percent(uplift_percent, "uplift_percent"), "active": True},
+    )
+    return distribution
+
+
+# --- partnerships -----------------------------------------------------------------------------------------
+
+
+def _grant(perms, groups, partnership):
+    for group in groups:
+        for perm in perms:
+            assign_perm(perm, group, partnership)
+
+
+def _revoke(perms, groups, partnership):
+    for group in groups:
+        for perm in perms:
+            remove_perm(perm, group, partnership)
+
+
+def _partner_side_groups(partnership: Partnership) -> list[Group]:
+    groups = [partnership.partner.group]
+    if partnership.distributor_id:
+        groups.append(partnership.distributor.group)
+    return groups
+
+
+def _event(partnership, kind, actor, detail=""):
+    PartnershipEvent.objects.create(
+        partnership=partnership, kind=kind, actor=actor if actor and actor.is_authenticated else None, detail=detail
+    )
+
+
+def _check_distributor(vendor: Organization, distributor: Organization | None) -> None:
+    if distributor is None:
+        return
+    if not Distribution.objects.filter(vendor=vendor, distributor=distributor, active=True).exists():
+        raise ValidationError({"distributor": f"{vendor.name} does not sell through {distributor.name}."})
+
+
+@transaction.atomic
+def partnership_apply(
+    *,
+    actor,
+    partner: Organization,
+    vendor: Organization,
+    message: str = "",
+    region: str = "",
+    annual_revenue: str = "",
+    distributor: Organization | None = None,
+) -> Partnership:
+    """A partner's admin applies to a vendor's program from the directory."""
+    require_role(actor, partner)
+    if partner.kind != Kind.PARTNER:
+        raise ValidationError("Only partner organizations apply to vendor programs.")
+    if vendor.kind != Kind.VENDOR or vendor.status != Organization.Status.ACTIVE or not vendor.accepts_applications:
+        raise ValidationError("This vendor is not accepting partner applications.")
+    if not (message or "").strip():
+        raise ValidationError({"message": "Tell the vendor why you want to partner with them."})
+    _check_distributor(vendor, distributor)
+    existing = (
+        Partnership.objects.filter(vendor=vendor, partner=partner, status__in=Partnership.OPEN_STATUSES)
+        .values_list("status", flat=True)
+        .first()
+    )
+    if existing == Status.APPLIED:
+        raise ValidationError("You have already applied to this vendor; the application is waiting for review.")
+    if existing:
+        raise ValidationError("You already have a partnership with this vendor.")
+    try:
+        with transaction.atomic():
+            partnership = Partnership.objects.create(
+                vendor=vendor,
+                partner=partner,
+                distributor=distributor,
+                status=Status.APPLIED,
+                application_message=message.strip(),
+                application_region=(region or "").strip(),
+                application_annual_revenue=(annual_revenue or "").strip(),
+            )
+    except IntegrityError:
+        raise ValidationError("You have already applied to this vendor.") from None
+    _grant([access.VIEW_RECORDS, access.MANAGE_PARTNERSHIP], [vendor.group], partnership)
+    _grant([access.VIEW_RECORDS], _partner_side_groups(partnership), partnership)
+    _event(partnership, PartnershipEvent.Kind.APPLIED, actor)
+    return partnership
+
+
+def _tier_of(vendor: Organization, tier: Tier | None) -> Tier:
+    if tier is None:
+        raise ValidationError({"tier": "Choose a tier."})
+    if tier.vendor_id != vendor.pk:
+        raise ValidationError({"tier": "Choose one of your own tiers."})
+    return tier
+
+
+@transaction.atomic
+def partnership_approve(
+    *, actor, partnership: Partnership, tier: Tier, distributor: Organization | None = None
+) -> Partnership:
+    _require_vendor_manager(actor, partnership)
+    partnership = _lock(partnership)
+    if partnership.status != Status.APPLIED:
+        raise ValidationError("Only a pending application can be approved.")
+    tier = _tier_of(partnership.vendor, tier)
+    if distributor is not None and distributor.pk != partnership.distributor_id:
+        _check_distributor(partnership.vendor, distributor)
+        if partnership.distributor_id:
+            _revoke([access.VIEW_RECORDS], [partnership.distributor.group], partnership)
+        partnership.distributor = distributor
+        _grant([access.VIEW_RECORDS], [distributor.group], partnership)
+    partnership.tier = tier
+    partnership.status = Status.ACTIVE
+    partnership.started_at = timezone.now()
+    partnership.save()
+    _grant([access.ACCESS_PROGRAM], _partner_side_groups(partnership), partnership)
+    _event(partnership, PartnershipEvent.Kind.APPROVED, actor, f"Approved into {tier.name}.")
+    return partnership
+
+
+@transaction.atomic
+def partnership_decline(*, actor, partnership: Partnership, reason: str) -> Partnership:
+    _require_vendor_manager(actor, partnership)
+    partnership = _lock(partnership)
+    if partnership.status != Status.APPLIED:
+        raise ValidationError("Only a pending application can be declined.")
+    reason = (reason or "").strip()
+    if not reason:
+        raise ValidationError({"reason": "Tell the partner why; they will see this reason."})
+    partnership.status = Status.DECLINED
+    partnership.decline_reason = reason
+    partnership.declined_at = timezone.now()
+    partnership.save()
+    _event(partnership, PartnershipEvent.Kind.DECLINED, actor, reason)
+    return partnership
+
+
+@transaction.atomic
+def partnership_change_tier(*, actor, partnership: Partnership, tier: Tier) -> Partnership:
+    _require_vendor_manager(actor, partnership)
+    partnership = _lock(partnership)
+    if partnership.status not in (Status.ACTIVE, Status.SUSPENDED):
+        raise ValidationError("Only a current partnership has a tier to change.")
+    tier = _tier_of(partnership.vendor, tier)
+    if tier.pk == partnership.tier_id:
+        raise ValidationError({"tier": "The partner is already in this tier."})
+    old = partnership.tier.name if partnership.tier_id else "no tier"
+    partnership.tier = tier
+    partnership.save()
+    _event(partnership, PartnershipEvent.Kind.TIER_CHANGED, actor, f"{old} → {tier.name}")
+    return partnership
+
+
+@transaction.atomic
+def partnership_suspend(*, actor, partnership: Partnership, reason: str = "") -> Partnership:
+    """Suspend: the partner (and its distributor) lose program access at once; records stay visible."""
+    _require_vendor_manager(actor, partnership)
+    partnership = _lock(partnership)
+    if partnership.status != Status.ACTIVE:
+        raise ValidationError("Only an active partnership can be suspended.")
+    partnership.status = Status.SUSPENDED
+    partnership.suspended_at = timezone.now()
+    partnership.status_reason = (reason or "").strip()
+    partnership.save()
+    _revoke([access.ACCESS_PROGRAM], _partner_side_groups(partnership), partnership)
+    _event(partnership, PartnershipEvent.Kind.SUSPENDED, actor, partnership.status_reason)
+    return partnership
+
+
+@transaction.atomic
+def partnership_reactivate(*, actor, partnership: Partnership) -> Partnership:
+    _require_vendor_manager(actor, partnership)
+    partnership = _lock(partnership)
+    if partnership.status != Status.SUSPENDED:
+        raise ValidationError("Only a suspended partnership can be reactivated.")
+    partnership.status = Status.ACTIVE
+    partnership.suspended_at = None
+    partnership.status_reason = ""
+    partnership.save()
+    _grant([access.ACCESS_PROGRAM], _partner_side_groups(partnership), partnership)
+    _event(partnership, PartnershipEvent.Kind.REACTIVATED, actor)
+    return partnership
+
+
+@transaction.atomic
+def partnership_end(*, actor, partnership: Partnership, reason: str = "") -> Partnership:
+    """End: program access goes at once; what both sides built stays visible to each (view_records)."""
+    _require_vendor_manager(actor, partnership)
+    partnership = _lock(partnership)
+    if partnership.status not in (Status.ACTIVE, Status.SUSPENDED):
+        raise ValidationError("Only a current partnership can be ended.")
+    partnership.status = Status.ENDED
+    partnership.ended_at = timezone.now()
+    partnership.status_reason = (reason or "").strip()
+    partnership.save()
+    _revoke([access.ACCESS_PROGRAM], _partner_side_groups(partnership), partnership)
+    _event(partnership, PartnershipEvent.Kind.ENDED, actor, partnership.status_reason)
+    return partnership
