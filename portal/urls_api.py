@@ -1,1 +1,19 @@
-urlpatterns = []
+"""The REST API under /api/v1/: the router, the OpenAPI schema and its docs (served from our own static files)."""
+
+from django.urls import include, path
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
+from rest_framework.routers import DefaultRouter
+
+from vendors import api as vendors_api
+
+router = DefaultRouter()
+router.register("organizations", vendors_api.OrganizationViewSet, basename="organization")
+router.register("partnerships", vendors_api.PartnershipViewSet, basename="partnership")
+router.register("tiers", vendors_api.TierViewSet, basename="tier")
+router.register("products", vendors_api.ProductViewSet, basename="product")
+
+urlpatterns = [
+    path("schema/", SpectacularAPIView.as_view(), name="api-schema"),
+    path("docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
+    path("", include(router.urls)),
+]

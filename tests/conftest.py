@@ -6,6 +6,21 @@ def _fast_passwords(settings):
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
 
+@pytest.fixture(autouse=True)
+def _celery_in_process(request):
+    """Unit tests run Celery tasks in the request, as the demo does; tests marked ``services`` keep the
+    configured broker (Redis in CI) and a real worker."""
+    from portal.celery import app
+
+    if request.node.get_closest_marker("services"):
+        yield
+        return
+    previous = app.conf.task_always_eager
+    app.conf.task_always_eager = True
+    yield
+    app.conf.task_always_eager = previous
+
+
 @pytest.fixture
 def channel(db):
     """A small channel: two vendors (one sells through a distributor), two partners, people of every role.

@@ -27,8 +27,16 @@ CURRENCY_CHOICES = [(code, code) for code in MINOR_UNITS]
 HUNDRED = Decimal("100")
 
 
+def _exact(value, name: str) -> Decimal:
+    """``value`` as a Decimal; a float is refused (1.005 as a float is 1.00499…, and would round wrong)."""
+    if isinstance(value, float):
+        raise TypeError(f"{name} must be a Decimal (or an int or a string), never a float.")
+    return Decimal(value)
+
+
 def quantize(amount: Decimal, currency: str) -> Decimal:
     """Round ``amount`` to the minor unit of ``currency`` (2 decimals for USD, 0 for JPY, 3 for KWD)."""
+    amount = _exact(amount, "amount")
     exponent = Decimal(1).scaleb(-MINOR_UNITS[currency])
     return Decimal(amount).quantize(exponent, rounding=ROUND_HALF_UP)
 
@@ -51,11 +59,14 @@ def partner_price(
     that discounted price. The buy price is rounded once to the minor unit, and the margin is what is left
     of the (rounded) list price.
     """
+    list_price = _exact(list_price, "list_price")
+    discount_percent = _exact(discount_percent, "discount_percent")
+    uplift_percent = _exact(uplift_percent, "uplift_percent")
     if list_price < 0:
         raise ValueError("A list price cannot be negative.")
     listed = quantize(list_price, currency)
-    net = Decimal(list_price) * (HUNDRED - Decimal(discount_percent)) / HUNDRED
-    net = net * (HUNDRED + Decimal(uplift_percent)) / HUNDRED
+    net = list_price * (HUNDRED - discount_percent) / HUNDRED
+    net = net * (HUNDRED + uplift_percent) / HUNDRED
     buy = quantize(net, currency)
     margin = listed - buy
     margin_percent = (margin * HUNDRED / listed).quantize(Decimal("0.1"), ROUND_HALF_UP) if listed else Decimal("0.0")

@@ -263,3 +263,43 @@ def catalog(user, organization: Organization, *, vendor_id="", q: str = "", cate
         )
 
     return qs, price_for
+
+
+# --- the partner workspace's directory (additive) ----------------------------------------------------------
+
+
+def _directory_vendors():
+    return Organization.objects.filter(
+        kind=Organization.Kind.VENDOR, accepts_applications=True, status=Organization.Status.ACTIVE
+    )
+
+
+def directory_tiers(user, vendor_ids) -> dict[int, list[Tier]]:
+    """The tier ladders (public program terms) of directory vendors among ``vendor_ids``, best tier first.
+
+    A vendor that accepts applications publishes its ladder to every organization; one query.
+    """
+    if not access.organization_ids(user) or not vendor_ids:
+        return {}
+    ladders: dict[int, list[Tier]] = {}
+    for tier in Tier.objects.filter(vendor_id__in=list(vendor_ids), vendor__in=_directory_vendors()).order_by(
+        "vendor_id", "-rank", "name"
+    ):
+        ladders.setdefault(tier.vendor_id, []).append(tier)
+    return ladders
+
+
+def directory_distributors(user, vendor: Organization) -> list[Organization]:
+    """The distributors a directory vendor sells through, which an applicant may choose. One query."""
+    if not access.organization_ids(user):
+        return []
+    return list(
+        Organization.objects.filter(
+            kind=Organization.Kind.DISTRIBUTOR,
+            status=Organization.Status.ACTIVE,
+            distributed_vendors__vendor__in=_directory_vendors().filter(pk=vendor.pk),
+            distributed_vendors__active=True,
+        )
+        .distinct()
+        .order_by("name")
+    )

@@ -128,6 +128,12 @@ def membership_add(*, organization: Organization, user, role: str = Role.MEMBER)
     return membership
 
 
+def _lock_people_of(organization_id: int) -> None:
+    """Serialize changes to one organization's people, so two admins cannot demote or remove each other at once
+    (each would otherwise see the other still admin and leave none)."""
+    Organization.objects.select_for_update().only("pk").get(pk=organization_id)
+
+
 def _other_admins(membership: Membership) -> bool:
     return (
         Membership.objects.filter(organization_id=membership.organization_id, role=Role.ADMIN)
@@ -138,6 +144,7 @@ def _other_admins(membership: Membership) -> bool:
 
 @transaction.atomic
 def membership_change_role(*, actor, membership: Membership, role: str) -> Membership:
+    _lock_people_of(membership.organization_id)
     require_role(actor, membership.organization)
     if role not in Role.values:
         raise ValidationError({"role": "Choose admin, manager or member."})
@@ -151,6 +158,7 @@ def membership_change_role(*, actor, membership: Membership, role: str) -> Membe
 
 @transaction.atomic
 def membership_remove(*, actor, membership: Membership) -> None:
+    _lock_people_of(membership.organization_id)
     require_role(actor, membership.organization)
     membership = Membership.objects.select_for_update().select_related("organization", "user").get(pk=membership.pk)
     if membership.role == Role.ADMIN and not _other_admins(membership):
@@ -209,11 +217,13 @@ def invitation_for_token(token: str) -> Invitation:
     """The open invitation behind a link, or a ValidationError that says why it cannot be used."""
     invitation = Invitation.objects.select_related("organization").filter(token_hash=_token_hash(token or "")).first()
     if invitation is None or invitation.revoked_at is not None:
-        raise ValidationError("This invitation link is not valid. Ask your admin to send a new one.")
+        raise ValidationError("This invitation link is not valid. Ask your admin to send a new one.", code="invalid")
     if invitation.accepted_at is not None:
-        raise ValidationError("This invitation has already been used. Log in with your email and password.")
+        raise ValidationError(
+            "This invitation has already been used. Log in with your email and password.", code="used"
+        )
     if invitation.is_expired:
-        raise ValidationError("This invitation has expired. Ask your admin to send a new one.")
+        raise ValidationError("This invitation has expired. Ask your admin to send a new one.", code="expired")
     return invitation
 
 
@@ -225,13 +235,18 @@ def invitation_accept(
     invitation = invitation_for_token(token)
     invitation = Invitation.objects.select_for_update().get(pk=invitation.pk)
     if invitation.accepted_at is not None:
-        raise ValidationError("This invitation has already been used.")
+        raise ValidationError("This invitation has already been used.", code="used")
+    if invitation.revoked_at is not None:  # revoked after the check above, before the lock
+        raise ValidationError("This invitation link is not valid. Ask your admin to send a new one.", code="invalid")
     User = get_user_model()
     if user is not None and user.is_authenticated:
         if user.email.lower() != invitation.email.lower():
             raise ValidationError(
                 f"This invitation is for {invitation.email}. Log out and open the link again to accept it."
             )
+        if Membership.objects.filter(organization_id=invitation.organization_id, user=user).exists():
+            # Joined since the invitation was sent: accepting must not change their role (maybe the last admin).
+            raise ValidationError(f"You are already in {invitation.organization.name}.", code="member")
     else:
         if User.objects.filter(email__iexact=invitation.email).exists():
             raise ValidationError(f"An account for {invitation.email} exists. Log in first, then open the link again.")
@@ -584,3 +599,23 @@ def partnership_end(*, actor, partnership: Partnership, reason: str = "") -> Par
     _revoke([access.ACCESS_PROGRAM], _partner_side_groups(partnership), partnership)
     _event(partnership, PartnershipEvent.Kind.ENDED, actor, partnership.status_reason)
     return partnership
+
+
+# --- platform admin ---------------------------------------------------------------------------------------
+
+ORGANIZATION_FIELDS = ("name", "website", "country", "description", "logo", "accepts_applications", "program_criteria")
+
+
+@transaction.atomic
+def organization_update(*, actor, organization: Organization, **fields) -> Organization:
+    """Edit a tenant's profile (platform admins and the organization's admins). Kind, slug and status stay."""
+    require_role(actor, organization)
+    for key, value in fields.items():
+        if key in ORGANIZATION_FIELDS:
+            setattr(organization, key, value)
+    organization.name = (organization.name or "").strip()
+    if not organization.name:
+        raise ValidationError({"name": "An organization needs a name."})
+    organization.full_clean(exclude=["group"], validate_unique=False, validate_constraints=False)
+    organization.save(update_fields=[key for key in fields if key in ORGANIZATION_FIELDS])
+    return organization

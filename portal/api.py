@@ -1,0 +1,87 @@
+"""Shared pieces of the REST API: errors, pagination, the caller's organization, query-string filters.
+
+The API is a thin layer over the same selectors and services as the HTML. Services raise Django's
+``ValidationError`` and ``PermissionDenied``; the exception handler below turns them into the answers an
+API client expects: 400 with field errors (field names as in the request body), 403.
+"""
+
+from django.core.exceptions import NON_FIELD_ERRORS
+from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
+from django.core.exceptions import ValidationError as DjangoValidationError
+from django.http import Http404
+from rest_framework import exceptions
+from rest_framework.pagination import PageNumberPagination
+from rest_framework.settings import api_settings
+from rest_framework.views import exception_handler as drf_exception_handler
+
+
+def validation_error_detail(exc: DjangoValidationError) -> dict[str, list[str]]:
+    """A Django ``ValidationError`` as DRF lays out field errors: ``{"field": ["message", ...]}``.
+
+    Errors that belong to no one field (``ValidationError("...")`` or ``"__all__"``) go under
+    ``non_field_errors``, as a serializer's ``validate()`` would put them.
+    """
+    if hasattr(exc, "error_dict"):
+        detail = {}
+        for field, errors in exc.message_dict.items():
+            key = api_settings.NON_FIELD_ERRORS_KEY if field == NON_FIELD_ERRORS else field
+            detail.setdefault(key, []).extend(errors)
+        return detail
+    return {api_settings.NON_FIELD_ERRORS_KEY: list(exc.messages)}
+
+
+def exception_handler(exc, context):
+    """DRF's handler, plus the two exceptions our services raise.
+
+    A 404 says only "Not found.": the same answer for a row that is not there and one the caller may not see.
+    """
+    if isinstance(exc, Http404):
+        exc = exceptions.NotFound()
+    elif isinstance(exc, DjangoValidationError):
+        exc = exceptions.ValidationError(validation_error_detail(exc))
+    elif isinstance(exc, DjangoPermissionDenied):
+        exc = exceptions.PermissionDenied(str(exc) or None)
+    return drf_exception_handler(exc, context)
+
+
+class Pagination(PageNumberPagination):
+    """50 rows a page (``?page=``); clients may ask for up to 200 with ``?page_size=``."""
+
+    page_size = 50
+    page_size_query_param = "page_size"
+    max_page_size = 200
+
+
+def current_organization(request):
+    """The organization the caller works in now: the one the middleware chose for the session.
+
+    Requests authenticated by DRF itself (API tokens, later) pass the middleware as anonymous; for them the
+    first of their active memberships is used, as the middleware would choose it.
+    """
+    organization = getattr(request, "organization", None)
+    if organization is None and request.user.is_authenticated:
+        cached = getattr(request, "_onepane_api_organization", False)
+        if cached is False:
+            from vendors.selectors import memberships_of_user
+
+            memberships = memberships_of_user(request.user)
+            cached = memberships[0].organization if memberships else None
+            request._onepane_api_organization = cached
+        organization = cached
+    return organization
+
+
+def require_organization(request):
+    """The caller's organization, or a 403 for a person who belongs to none."""
+    organization = current_organization(request)
+    if organization is None:
+        raise exceptions.PermissionDenied("You are not a member of any active organization.")
+    return organization
+
+
+def query_filters(request, serializer_class) -> dict:
+    """The list filters of a request, validated by ``serializer_class`` (a malformed one is a 400)."""
+    given = {key: value for key, value in request.query_params.items() if value != ""}  # "?vendor=": no filter
+    serializer = serializer_class(data=given)
+    serializer.is_valid(raise_exception=True)
+    return {key: value for key, value in serializer.validated_data.items() if value not in (None, "")}
