@@ -46,7 +46,11 @@ def organizations_visible_to(user) -> QuerySet[Organization]:
         | Q(id__in=edges.values("vendor_id"))
         | Q(id__in=edges.values("partner_id"))
         | Q(id__in=edges.exclude(distributor_id=None).values("distributor_id"))
-        | Q(id__in=Distribution.objects.filter(Q(vendor_id__in=own) | Q(distributor_id__in=own)).values("vendor_id"))
+        | Q(
+            id__in=Distribution.objects.filter(Q(vendor_id__in=own) | Q(distributor_id__in=own), active=True).values(
+                "vendor_id"
+            )
+        )
         | Q(id__in=Distribution.objects.filter(vendor_id__in=own).values("distributor_id"))
         | Q(kind=Organization.Kind.VENDOR, accepts_applications=True, status=Organization.Status.ACTIVE)
     )

@@ -183,6 +183,8 @@ def invitation_create(
         validate_email(email)
     except ValidationError:
         raise ValidationError({"email": "Enter a valid email address."}) from None
+    if len(email) > 150:
+        raise ValidationError({"email": "That email address is too long (150 characters at most)."})
     if role not in Role.values:
         raise ValidationError({"role": "Choose admin, manager or member."})
     if Membership.objects.filter(organization=organization, user__email__iexact=email).exists():
@@ -192,14 +194,19 @@ def invitation_create(
         organization=organization, email=email, accepted_at__isnull=True, revoked_at__isnull=True
     ).update(revoked_at=timezone.now())
     token = secrets.token_urlsafe(32)
-    invitation = Invitation.objects.create(
-        organization=organization,
-        email=email,
-        role=role,
-        token_hash=_token_hash(token),
-        invited_by=actor,
-        expires_at=timezone.now() + timedelta(days=settings.ONEPANE_INVITATION_DAYS),
-    )
+    try:
+        with transaction.atomic():
+            invitation = Invitation.objects.create(
+                organization=organization,
+                email=email,
+                role=role,
+                token_hash=_token_hash(token),
+                invited_by=actor,
+                expires_at=timezone.now() + timedelta(days=settings.ONEPANE_INVITATION_DAYS),
+            )
+    except IntegrityError:
+        # Someone invited the same address at the same moment; theirs stands.
+        raise ValidationError({"email": "An invitation to this address was just sent."}) from None
     from vendors.tasks import send_invitation_email
 
     path = reverse("portal:invitation_accept", kwargs={"token": token})
