@@ -7,6 +7,16 @@ def _fast_passwords(settings):
 
 
 @pytest.fixture(autouse=True)
+def _private_cache(settings, request):
+    """Each test gets an empty in-process cache, so rate limits and cached values never leak between tests
+    or parallel test processes sharing one Redis. Tests marked ``services`` keep the configured cache."""
+    if not request.node.get_closest_marker("services"):
+        settings.CACHES = {
+            "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": request.node.nodeid}
+        }
+
+
+@pytest.fixture(autouse=True)
 def _celery_in_process(request):
     """Unit tests run Celery tasks in the request, as the demo does; tests marked ``services`` keep the
     configured broker (Redis in CI) and a real worker."""

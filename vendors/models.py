@@ -293,6 +293,9 @@ class PartnershipEvent(models.Model):
         ordering = ["-created_at", "-id"]
         indexes = [models.Index(fields=["partnership", "-created_at"])]
 
+    def __str__(self):
+        return f"{self.get_kind_display()} ({self.created_at:%Y-%m-%d})"
+
 
 # --- django-guardian direct foreign key permission tables (grant to groups; user tables exist so that
 # guardian's own checker and admin find a direct table for every container) -----------------------------

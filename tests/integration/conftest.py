@@ -41,7 +41,7 @@ def celery_worker(transactional_db, tmp_path):
         "DJANGO_SETTINGS_MODULE": "portal.settings",
     }
     log = tmp_path / "worker.log"
-    proc = subprocess.Popen(
+    proc = subprocess.Popen(  # noqa: S603
         [sys.executable, "-m", "celery", "-A", "portal", "worker", "-Q", queue, "--pool=solo", "-c", "1",
          "--without-gossip", "--without-mingle", "--without-heartbeat", "-l", "INFO"],
         cwd=ROOT, env=env, stdout=log.open("w"), stderr=subprocess.STDOUT,

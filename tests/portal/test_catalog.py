@@ -8,6 +8,7 @@ from django.urls import reverse
 from tests import factories as f
 from tests.portal.helpers import client_for, main_text, more_vendors, queries_for, text
 from vendors import services
+from vendors.models import Membership
 
 CATALOG = reverse("portal:catalog")
 
@@ -159,8 +160,6 @@ def test_the_distributors_catalog_runs_a_fixed_number_of_queries(client, channel
 
 
 def test_a_person_in_two_partners_sees_the_catalog_of_the_one_they_work_in(client, channel):
-    from vendors.models import Membership
-
     person = f.member(channel.initech, Membership.Role.MEMBER)
     services.membership_add(organization=channel.umbrella, user=person, role=Membership.Role.MEMBER)
     client_for(client, person, channel.umbrella)
