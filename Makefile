@@ -5,8 +5,8 @@
 #
 # Both create .venv (Python 3.11+) and install the project with its dev extras the first time.
 # The test database: $DATABASE_URL if set; otherwise PostgreSQL at 127.0.0.1:5432 (user postgres) if one
-# answers there; otherwise SQLite. Redis: $REDIS_URL if set (tests marked `services` then run a real
-# Celery worker against it); otherwise Celery runs eagerly and those tests are skipped.
+# answers there; otherwise SQLite. Redis: $REDIS_URL if set, otherwise Redis at 127.0.0.1:6379 if one answers
+# (tests marked `services` then run a real Celery worker against it); with neither, those tests are skipped.
 
 SHELL := /bin/bash
 .SHELLFLAGS := -euo pipefail -c
@@ -64,6 +64,9 @@ test: install chromium lint
 	  else \
 	    export DATABASE_URL=sqlite:///$(CURDIR)/db.sqlite3; \
 	  fi; \
+	fi; \
+	if [ -z "$${REDIS_URL:-}" ] && $(BIN)/python -c "import redis; redis.Redis.from_url('redis://127.0.0.1:6379/0', socket_connect_timeout=2).ping()" 2>/dev/null; then \
+	  export REDIS_URL=redis://127.0.0.1:6379/0; \
 	fi; \
 	echo "Database: $$(echo "$$DATABASE_URL" | sed -E 's#//([^:@/]+):[^@]*@#//\1:***@#')"; \
 	echo "Redis: $${REDIS_URL:-none (Celery runs eagerly; tests marked 'services' are skipped)}"; \
