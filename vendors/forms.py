@@ -25,6 +25,14 @@ def apply_service_errors(form: forms.Form, exc: ValidationError) -> None:
         form.add_error(None, exc)
 
 
+class ConsoleForm(forms.Form):
+    """Labels without a trailing colon, as everywhere in Onepane."""
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("label_suffix", "")
+        super().__init__(*args, **kwargs)
+
+
 class _ObjectChoiceField(forms.TypedChoiceField):
     """A select among objects the view has already loaded; cleans to the object itself (or ``None``)."""
 
@@ -39,7 +47,7 @@ class _ObjectChoiceField(forms.TypedChoiceField):
 # --- the partner list and the catalog: GET filters ----------------------------------------------------------
 
 
-class PartnerFilterForm(forms.Form):
+class PartnerFilterForm(ConsoleForm):
     q = forms.CharField(label="Search partners", required=False, max_length=200)
     status = forms.ChoiceField(
         label="Status", required=False, choices=[("", "Any status"), *Partnership.Status.choices]
@@ -72,7 +80,7 @@ class PartnerFilterForm(forms.Form):
 PRODUCT_STATES = [("", "Active and retired"), ("active", "Active"), ("retired", "Retired")]
 
 
-class CatalogFilterForm(forms.Form):
+class CatalogFilterForm(ConsoleForm):
     q = forms.CharField(label="Search products", required=False, max_length=200)
     category = forms.ChoiceField(label="Category", required=False)
     state = forms.ChoiceField(label="Availability", required=False, choices=PRODUCT_STATES)
@@ -95,7 +103,7 @@ class CatalogFilterForm(forms.Form):
 # --- partnership actions ------------------------------------------------------------------------------------
 
 
-class ApproveForm(forms.Form):
+class ApproveForm(ConsoleForm):
     def __init__(self, data=None, *, tiers=(), distributors=(), **kwargs):
         super().__init__(data, **kwargs)
         self.fields["tier"] = _ObjectChoiceField(
@@ -110,7 +118,7 @@ class ApproveForm(forms.Form):
         )
 
 
-class DeclineForm(forms.Form):
+class DeclineForm(ConsoleForm):
     reason = forms.CharField(
         label="Reason",
         widget=forms.Textarea(attrs={"rows": 3}),
@@ -120,7 +128,7 @@ class DeclineForm(forms.Form):
     )
 
 
-class TierChangeForm(forms.Form):
+class TierChangeForm(ConsoleForm):
     def __init__(self, data=None, *, tiers=(), **kwargs):
         super().__init__(data, **kwargs)
         self.fields["tier"] = _ObjectChoiceField(
@@ -128,7 +136,7 @@ class TierChangeForm(forms.Form):
         )
 
 
-class SuspendForm(forms.Form):
+class SuspendForm(ConsoleForm):
     reason = forms.CharField(
         label="Reason",
         widget=forms.Textarea(attrs={"rows": 3}),
@@ -138,11 +146,11 @@ class SuspendForm(forms.Form):
     )
 
 
-class ReactivateForm(forms.Form):
+class ReactivateForm(ConsoleForm):
     pass
 
 
-class EndForm(forms.Form):
+class EndForm(ConsoleForm):
     reason = forms.CharField(
         label="Reason",
         widget=forms.Textarea(attrs={"rows": 3}),
@@ -159,7 +167,7 @@ class EndForm(forms.Form):
 # --- program, tiers, catalog --------------------------------------------------------------------------------
 
 
-class ProgramForm(forms.Form):
+class ProgramForm(ConsoleForm):
     accepts_applications = forms.BooleanField(
         label="Accept applications",
         required=False,
@@ -174,7 +182,7 @@ class ProgramForm(forms.Form):
     )
 
 
-class TierForm(forms.Form):
+class TierForm(ConsoleForm):
     name = forms.CharField(label="Name", max_length=80)
     rank = forms.IntegerField(
         label="Rank", min_value=0, max_value=MAX_SMALL_INT, initial=0, help_text="Higher ranks are better tiers."
@@ -203,7 +211,7 @@ class TierForm(forms.Form):
     )
 
 
-class ProductForm(forms.Form):
+class ProductForm(ConsoleForm):
     sku = forms.CharField(label="SKU", max_length=64, help_text="Letters, digits, . _ - /; unique in your catalog.")
     name = forms.CharField(label="Name", max_length=200)
     description = forms.CharField(label="Description", required=False, widget=forms.Textarea(attrs={"rows": 4}))

@@ -427,7 +427,7 @@ def catalog(request):
         products = products.filter(active=False)
     page = _paginate(request, products.order_by("name", "sku"))
     for product in page:
-        product.display_price = quantize(product.list_price, product.currency)
+        product.display_price = _display_price(product)
     context = {"form": form, "page": page, "filtered": any(chosen.values()), "can_manage": can_manage(request)}
     if _wants_partial(request):
         return _partial(request, "vendors/console/_catalog_table.html", context)
@@ -461,6 +461,12 @@ def product_create(request):
     )
 
 
+def _display_price(product):
+    """The list price as people write it: to the currency's minor unit, unless it has more precision."""
+    rounded = quantize(product.list_price, product.currency)
+    return rounded if rounded == product.list_price else product.list_price.normalize()
+
+
 def _tier_prices(request, product) -> list[dict]:
     """What a partner in each tier pays for ``product`` and earns on it (direct, without a distributor)."""
     return [
@@ -481,6 +487,7 @@ def product_edit(request, pk):
     if request.method == "POST":
         require_manager(request)
     initial = {name: getattr(product, name) for name in forms.ProductForm.base_fields}
+    initial["list_price"] = _display_price(product)
     form = forms.ProductForm(
         request.POST if request.method == "POST" else None, initial=initial, categories=_categories(request)
     )
@@ -500,7 +507,13 @@ def product_edit(request, pk):
     return render(
         request,
         "vendors/console/product_form.html",
-        {"form": form, "product": product, "prices": _tier_prices(request, product), "can_manage": can_manage(request)},
+        {
+            "form": form,
+            "product": product,
+            "prices": _tier_prices(request, product),
+            "list_price": _display_price(product),
+            "can_manage": can_manage(request),
+        },
         status=status,
     )
 
