@@ -238,6 +238,7 @@ def test_bad_sku_is_a_field_error(manager_client, channel):
 def test_edit_page_shows_partner_price_and_margin_per_tier(manager_client, channel):
     html = manager_client.get(reverse("console:product_edit", args=[channel.acme_router.pk])).content.decode()
     assert 'value="ACM-R100"' in html
+    assert 'value="1299.99"' in html  # to the cent, as it was entered
     gold = html[html.index(">Gold<") :]
     assert "909.99 USD" in gold  # 1299.99 - 30 %
     assert "390.00 USD (30.0 %)" in gold
