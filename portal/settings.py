@@ -158,6 +158,9 @@ STORAGES = {
         )
     },
 }
+# Outside production, WhiteNoise serves straight from the app and project static folders (no collectstatic).
+WHITENOISE_USE_FINDERS = not PRODUCTION
+WHITENOISE_AUTOREFRESH = not PRODUCTION
 MEDIA_ROOT = env.path("MEDIA_ROOT", default=BASE_DIR / "media")
 MEDIA_URL = "media/"
 
