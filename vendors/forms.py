@@ -8,21 +8,12 @@ queries.
 from decimal import Decimal
 
 from django import forms
-from django.core.exceptions import ValidationError
 
+from portal.forms import ObjectChoiceField
 from vendors.models import Partnership
 from vendors.money import CURRENCY_CHOICES
 
 MAX_SMALL_INT = 32767
-
-
-def apply_service_errors(form: forms.Form, exc: ValidationError) -> None:
-    """Show a service's ``ValidationError`` on ``form``: on the field it names, else above the form."""
-    if hasattr(exc, "error_dict"):
-        for field, errors in exc.error_dict.items():
-            form.add_error(field if field in form.fields else None, errors)
-    else:
-        form.add_error(None, exc)
 
 
 class ConsoleForm(forms.Form):
@@ -31,17 +22,6 @@ class ConsoleForm(forms.Form):
     def __init__(self, *args, **kwargs):
         kwargs.setdefault("label_suffix", "")
         super().__init__(*args, **kwargs)
-
-
-class _ObjectChoiceField(forms.TypedChoiceField):
-    """A select among objects the view has already loaded; cleans to the object itself (or ``None``)."""
-
-    def __init__(self, *, objects=(), blank_label=None, **kwargs):
-        self.objects = {str(o.pk): o for o in objects}
-        choices = [(str(o.pk), str(o)) for o in objects]
-        if blank_label is not None:
-            choices = [("", blank_label), *choices]
-        super().__init__(choices=choices, coerce=self.objects.get, empty_value=None, **kwargs)
 
 
 # --- the partner list and the catalog: GET filters ----------------------------------------------------------
@@ -106,10 +86,10 @@ class CatalogFilterForm(ConsoleForm):
 class ApproveForm(ConsoleForm):
     def __init__(self, data=None, *, tiers=(), distributors=(), **kwargs):
         super().__init__(data, **kwargs)
-        self.fields["tier"] = _ObjectChoiceField(
+        self.fields["tier"] = ObjectChoiceField(
             objects=tiers, blank_label="Choose a tier", label="Tier", error_messages={"required": "Choose a tier."}
         )
-        self.fields["distributor"] = _ObjectChoiceField(
+        self.fields["distributor"] = ObjectChoiceField(
             objects=distributors,
             blank_label="Direct (no distributor)",
             label="Distributor",
@@ -131,7 +111,7 @@ class DeclineForm(ConsoleForm):
 class TierChangeForm(ConsoleForm):
     def __init__(self, data=None, *, tiers=(), **kwargs):
         super().__init__(data, **kwargs)
-        self.fields["tier"] = _ObjectChoiceField(
+        self.fields["tier"] = ObjectChoiceField(
             objects=tiers, blank_label="Choose a tier", label="New tier", error_messages={"required": "Choose a tier."}
         )
 

@@ -20,6 +20,7 @@ from django.utils.cache import patch_vary_headers
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from portal.forms import add_service_error
 from vendors import forms, selectors, services
 from vendors.access import get_or_404
 from vendors.models import Membership, Organization, Partnership
@@ -268,7 +269,7 @@ def _partnership_action(action, form_class, run, success):
             try:
                 run(request, partnership, form.cleaned_data)
             except ValidationError as exc:
-                forms.apply_service_errors(form, exc)
+                add_service_error(form, exc)
             else:
                 messages.success(request, success.format(partner=partnership.partner.name))
                 default = reverse("console:partner_detail", args=[partnership.pk])
@@ -348,7 +349,7 @@ def tier_create(request):
         try:
             tier = services.tier_create(actor=request.user, vendor=request.organization, **form.cleaned_data)
         except ValidationError as exc:
-            forms.apply_service_errors(form, exc)
+            add_service_error(form, exc)
         else:
             messages.success(request, f"Tier “{tier.name}” created.")
             return redirect("console:tiers")
@@ -367,7 +368,7 @@ def tier_edit(request, pk):
         try:
             tier = services.tier_update(actor=request.user, tier=tier, **form.cleaned_data)
         except ValidationError as exc:
-            forms.apply_service_errors(form, exc)
+            add_service_error(form, exc)
         else:
             messages.success(request, f"Tier “{tier.name}” saved.")
             return redirect("console:tiers")
@@ -451,7 +452,7 @@ def product_create(request):
                 actor=request.user, vendor=request.organization, **_product_fields(form.cleaned_data)
             )
         except ValidationError as exc:
-            forms.apply_service_errors(form, exc)
+            add_service_error(form, exc)
         else:
             messages.success(request, f"{product.name} added to your catalog.")
             return redirect("console:product_edit", pk=product.pk)
@@ -498,7 +499,7 @@ def product_edit(request, pk):
         try:
             product = services.product_update(actor=request.user, product=product, **_product_fields(form.cleaned_data))
         except ValidationError as exc:
-            forms.apply_service_errors(form, exc)
+            add_service_error(form, exc)
         else:
             messages.success(request, f"{product.name} saved.")
             return redirect("console:product_edit", pk=product.pk)
@@ -539,7 +540,7 @@ def program(request):
         try:
             services.program_update(actor=request.user, vendor=vendor, **form.cleaned_data)
         except ValidationError as exc:
-            forms.apply_service_errors(form, exc)
+            add_service_error(form, exc)
         else:
             messages.success(request, "Program settings saved.")
             return redirect("console:program")
