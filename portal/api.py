@@ -9,6 +9,8 @@ from django.core.exceptions import NON_FIELD_ERRORS
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.http import Http404
+from drf_spectacular.openapi import AutoSchema as SpectacularAutoSchema
+from drf_spectacular.plumbing import ResolvedComponent
 from rest_framework import exceptions
 from rest_framework.pagination import PageNumberPagination
 from rest_framework.settings import api_settings
@@ -85,3 +87,55 @@ def query_filters(request, serializer_class) -> dict:
     serializer = serializer_class(data=given)
     serializer.is_valid(raise_exception=True)
     return {key: value for key, value in serializer.validated_data.items() if value not in (None, "")}
+
+
+# --- the error answers, in the OpenAPI schema ------------------------------------------------------------------
+
+ERROR_SCHEMAS = {
+    "Error": {
+        "type": "object",
+        "description": "A refusal (403) or a row that is not there or not yours (404).",
+        "properties": {"detail": {"type": "string"}},
+        "required": ["detail"],
+    },
+    "ValidationError": {
+        "type": "object",
+        "description": (
+            "Field errors, keyed by the field of the request body or query string; `non_field_errors` for errors "
+            "of no one field; `detail` for a request that cannot be read at all (e.g. malformed JSON)."
+        ),
+        "properties": {
+            "detail": {"type": "string"},
+            "non_field_errors": {"type": "array", "items": {"type": "string"}},
+        },
+        "additionalProperties": {"type": "array", "items": {"type": "string"}},
+    },
+}
+
+
+class AutoSchema(SpectacularAutoSchema):
+    """drf-spectacular's schema, plus the error answers every operation can give.
+
+    400 for bad input (a request body, or a list's filters and page size), 403 for a person who is not logged in
+    or whose role does not allow the action, 404 for an id the caller may not see (and a list page past the end).
+    """
+
+    def _get_response_bodies(self, direction="response"):
+        responses = super()._get_response_bodies(direction)
+        if direction != "response":
+            return responses
+        is_list = self._is_list_view()
+        errors = {"403": ("Error", "Not logged in, or not allowed for your role.")}
+        if self.method != "GET" or is_list:
+            errors["400"] = ("ValidationError", "Bad input: nothing was changed.")
+        if "{" in self.path or is_list:
+            errors["404"] = ("Error", "Not found, or not visible to you." if "{" in self.path else "No such page.")
+        for code, (name, description) in sorted(errors.items()):
+            component = ResolvedComponent(
+                name=name, type=ResolvedComponent.SCHEMA, schema=ERROR_SCHEMAS[name], object=name
+            )
+            self.registry.register_on_missing(component)
+            responses.setdefault(
+                code, {"content": {"application/json": {"schema": component.ref}}, "description": description}
+            )
+        return responses

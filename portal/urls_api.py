@@ -6,7 +6,10 @@ from rest_framework.routers import DefaultRouter
 
 from vendors import api as vendors_api
 
+# No ".json" twins of every route: the API speaks JSON only, and the viewsets' actions take no format argument
+# (the twins answered 500; tests/isolation found them).
 router = DefaultRouter()
+router.include_format_suffixes = False
 router.register("organizations", vendors_api.OrganizationViewSet, basename="organization")
 router.register("partnerships", vendors_api.PartnershipViewSet, basename="partnership")
 router.register("tiers", vendors_api.TierViewSet, basename="tier")

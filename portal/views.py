@@ -23,7 +23,7 @@ from django.utils.http import urlencode
 from django.views.decorators.http import require_http_methods, require_POST
 
 from portal import forms
-from vendors import access, selectors, services
+from vendors import selectors, services
 from vendors.access import get_or_404
 from vendors.middleware import SESSION_KEY
 from vendors.models import Membership, Organization, Partnership
@@ -166,12 +166,7 @@ def _program_vendors(request) -> list[Organization]:
         edges = selectors.partnerships_visible_to(user).filter(partner=organization, status=Partnership.Status.ACTIVE)
     else:
         edges = selectors.distributions_visible_to(user).filter(distributor=organization, active=True)
-    return list(
-        selectors.organizations_visible_to(user)
-        .filter(kind=Kind.VENDOR, id__in=access.program_vendor_ids(user))
-        .filter(id__in=edges.values("vendor_id"))
-        .order_by("name")
-    )
+    return list(selectors.program_vendors(user).filter(id__in=edges.values("vendor_id")).order_by("name"))
 
 
 @organization_required
@@ -229,14 +224,16 @@ def directory(request):
         return redirect("portal:home")
     form = forms.DirectorySearchForm(request.GET or None)
     q = form.cleaned_data["q"].strip() if form.is_valid() else ""
-    rows = selectors.directory(request.user, organization, q=q)
+    # One page of vendors at a time: the directory grows with the platform (500 vendors: 500 kB of HTML).
+    page = _page(request, selectors.directory(request.user, organization, q=q))
+    rows = list(page.object_list)
     ladders = selectors.directory_tiers(request.user, [row["vendor"].pk for row in rows])
     for row in rows:
         row["tiers"] = ladders.get(row["vendor"].pk, [])
     return render(
         request,
         "portal/directory.html",
-        {"rows": rows, "form": form, "q": q, "can_apply": _is_admin(request)},
+        {"rows": rows, "page": page, "form": form, "q": q, "can_apply": _is_admin(request)},
     )
 
 

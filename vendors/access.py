@@ -7,7 +7,7 @@ into a list query, and never use ``get_objects_for_user`` as the filter of a big
 """
 
 from django.contrib.auth.models import Permission
-from django.db.models import QuerySet
+from django.db.models import Q, QuerySet
 from django.db.models.signals import post_migrate
 from django.http import Http404
 
@@ -47,12 +47,20 @@ post_migrate.connect(_forget_permission_ids, dispatch_uid="vendors.access.forget
 
 
 def group_ids(user) -> tuple[int, ...]:
-    """The ids of the person's groups, one query per request (the user object is per request)."""
+    """The ids of the person's groups, one query per request (the user object is per request).
+
+    Not the groups of organizations the platform suspended: their people cannot use them (through the pages
+    or the API), so nothing that is visible through such a group is visible to them.
+    """
     if user is None or not user.is_authenticated or not user.is_active:
         return ()
     cached = getattr(user, "_onepane_group_ids", None)
     if cached is None:
-        cached = tuple(user.groups.values_list("id", flat=True))
+        cached = tuple(
+            user.groups.filter(
+                Q(organization__isnull=True) | Q(organization__status=Organization.Status.ACTIVE)
+            ).values_list("id", flat=True)
+        )
         user._onepane_group_ids = cached
     return cached
 
@@ -102,10 +110,17 @@ def program_vendor_ids(user) -> tuple[int, ...]:
     cached = getattr(user, "_onepane_program_vendor_ids", None)
     if cached is None:
         own = organization_ids(user)
-        ids = set(Organization.objects.filter(id__in=own, kind=Organization.Kind.VENDOR).values_list("id", flat=True))
-        if group_ids(user):
-            ids.update(partnerships_for(user, ACCESS_PROGRAM).values_list("vendor_id", flat=True))
-        ids.update(Distribution.objects.filter(distributor_id__in=own, active=True).values_list("vendor_id", flat=True))
+        kinds = dict(Organization.objects.filter(id__in=own).values_list("id", "kind"))
+        ids = {org_id for org_id, kind in kinds.items() if kind == Organization.Kind.VENDOR}
+        # Program access is granted to partners' and distributors' groups only (vendors.services): for a person
+        # who works for vendors only there is nothing more to find, and the lookup would scan the grants on all
+        # of a large vendor's partnerships on every console page (bench/).
+        if any(kind != Organization.Kind.VENDOR for kind in kinds.values()):
+            if group_ids(user):
+                ids.update(partnerships_for(user, ACCESS_PROGRAM).values_list("vendor_id", flat=True))
+            ids.update(
+                Distribution.objects.filter(distributor_id__in=own, active=True).values_list("vendor_id", flat=True)
+            )
         cached = tuple(sorted(ids))
         user._onepane_program_vendor_ids = cached
     return cached

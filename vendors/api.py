@@ -15,7 +15,7 @@ from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
-from portal.api import Pagination, current_organization, query_filters, require_organization
+from portal.api import AutoSchema, Pagination, current_organization, query_filters, require_organization
 from vendors import selectors, services
 from vendors.models import Organization, Partnership, Product, Tier
 from vendors.money import CURRENCY_CHOICES, quantize
@@ -300,6 +300,7 @@ class _ScopedViewSet(viewsets.GenericViewSet):
 
     lookup_value_regex = ID_PATTERN
     pagination_class = Pagination
+    schema = AutoSchema()
     filters_class: type[serializers.Serializer] | None = None
 
     def visible(self):

@@ -307,3 +307,19 @@ def directory_distributors(user, vendor: Organization) -> list[Organization]:
         .distinct()
         .order_by("name")
     )
+
+
+# --- vendors by program access (additive) -------------------------------------------------------------------
+
+
+def program_vendors(user) -> QuerySet[Organization]:
+    """The vendors whose program (catalog, tiers, shared content) the person may see.
+
+    Each is also in ``organizations_visible_to`` (program access comes with view rights on the partnership, or
+    from an active distribution), but this reads them by id: listing them does not evaluate every branch of
+    that selector, which at a distributor with thousands of resellers scans their partnerships (bench/).
+    """
+    vendor_ids = access.program_vendor_ids(user)
+    if not vendor_ids:
+        return Organization.objects.none()
+    return Organization.objects.filter(kind=Organization.Kind.VENDOR, id__in=list(vendor_ids))
