@@ -1,0 +1,121 @@
+"""Every URL Onepane serves, declared: who may call it, and which row its URL names.
+
+The isolation suite (``tests/isolation/``) walks the URL resolver (every include, namespace and the DRF
+router) and attacks every route it finds as every kind of person, with ids of rows they may and may not
+see. It does not need a list of routes to test; it needs to know what each route is. That is this file:
+**a route that is not declared here fails the suite**, with a message that names it. When you add a page
+or an API route, add one line here.
+
+- ``public(reason)``: anyone, logged in or not (login, an invitation link, the API schema and docs).
+- ``authenticated()``: a logged-in person; the URL names no tenant row (home, a list, a "new" form). The
+  suite checks that an anonymous caller is turned away and that the page shows only rows the person may see.
+- ``scoped(model, kwarg="pk", field="pk")``: the URL names one row of ``model`` (``"app.Model"``) by its
+  ``field`` in the URL keyword ``kwarg``. The suite calls it with rows the person may see and rows they may
+  not; the latter must be a 404, the same answer as a row that does not exist.
+- ``writes=True`` (HTML views): POST changes rows. The suite POSTs a plausible valid body (it keeps one per
+  route in ``tests/isolation/bodies.py``) and checks that nothing changed that the person may not change.
+  DRF routes need not say so: their methods come from the viewset.
+- ``filters=(...)`` (HTML lists): the query parameters the page reads. The suite sends each with other
+  tenants' ids and names and checks that none of their rows appears. DRF lists declare theirs in the
+  viewset's ``filters_class``, which the suite reads.
+
+``PREFIXES`` classifies whole areas at once (the Django admin, allauth's account pages), with the reason.
+"""
+
+from dataclasses import dataclass
+
+PUBLIC = "public"
+AUTHENTICATED = "authenticated"
+SCOPED = "scoped"
+STAFF = "staff"
+
+
+@dataclass(frozen=True)
+class Route:
+    access: str
+    reason: str = ""
+    model: str = ""  # "app.Model", for scoped routes
+    kwarg: str = ""  # the URL keyword that names the row
+    field: str = ""  # the model field it is matched against
+    writes: bool = False
+    filters: tuple[str, ...] = ()
+
+
+def public(reason: str, *, writes: bool = False) -> Route:
+    return Route(PUBLIC, reason=reason, writes=writes)
+
+
+def authenticated(*, writes: bool = False, filters: tuple[str, ...] = ()) -> Route:
+    return Route(AUTHENTICATED, writes=writes, filters=filters)
+
+
+def scoped(model: str, kwarg: str = "pk", field: str = "pk", *, writes: bool = False) -> Route:
+    return Route(SCOPED, model=model, kwarg=kwarg, field=field, writes=writes)
+
+
+PARTNERSHIP = "vendors.Partnership"
+
+ROUTES: dict[str, Route] = {
+    # --- the partner workspace (portal/urls_workspace.py) ---------------------------------------------------
+    "portal:home": authenticated(),
+    "portal:switch_organization": authenticated(writes=True),  # the organization id is in the body
+    "portal:vendor_detail": scoped("vendors.Organization", kwarg="slug", field="slug"),
+    "portal:catalog": authenticated(filters=("vendor", "q", "category")),
+    "portal:directory": authenticated(filters=("q",)),
+    "portal:apply": scoped("vendors.Organization", kwarg="slug", field="slug", writes=True),
+    "portal:team": authenticated(),
+    "portal:invite": authenticated(writes=True),
+    "portal:member_role": scoped("vendors.Membership", writes=True),
+    "portal:member_remove": scoped("vendors.Membership", writes=True),
+    "portal:invitation_revoke": scoped("vendors.Invitation", writes=True),
+    "portal:invitation_accept": public("The token in the emailed link is the credential; a wrong one is a 404."),
+    "portal:distribution": authenticated(filters=("vendor", "q")),
+    # --- the vendor console (vendors/urls.py) ---------------------------------------------------------------
+    "console:partners": authenticated(filters=("q", "status", "tier", "distributor")),
+    "console:applications": authenticated(),
+    "console:partner_detail": scoped(PARTNERSHIP),
+    "console:partnership_approve": scoped(PARTNERSHIP, writes=True),
+    "console:partnership_decline": scoped(PARTNERSHIP, writes=True),
+    "console:partnership_tier": scoped(PARTNERSHIP, writes=True),
+    "console:partnership_suspend": scoped(PARTNERSHIP, writes=True),
+    "console:partnership_reactivate": scoped(PARTNERSHIP, writes=True),
+    "console:partnership_end": scoped(PARTNERSHIP, writes=True),
+    "console:tiers": authenticated(),
+    "console:tier_create": authenticated(writes=True),
+    "console:tier_edit": scoped("vendors.Tier", writes=True),
+    "console:tier_delete": scoped("vendors.Tier", writes=True),
+    "console:catalog": authenticated(filters=("q", "category", "state")),
+    "console:product_create": authenticated(writes=True),
+    "console:product_edit": scoped("vendors.Product", writes=True),
+    "console:program": authenticated(writes=True),
+    # --- the REST API (portal/urls_api.py; the router's names are <basename>-<action>) ----------------------
+    "api-schema": public("The OpenAPI schema: the shape of the API, no rows."),
+    "api-docs": public("Swagger UI for the schema, served from our own static files; no rows."),
+    "api-root": authenticated(),
+    "organization-list": authenticated(),
+    "organization-detail": scoped("vendors.Organization"),
+    "partnership-list": authenticated(),
+    "partnership-detail": scoped(PARTNERSHIP),
+    "partnership-approve": scoped(PARTNERSHIP),
+    "partnership-decline": scoped(PARTNERSHIP),
+    "partnership-change-tier": scoped(PARTNERSHIP),
+    "partnership-suspend": scoped(PARTNERSHIP),
+    "partnership-reactivate": scoped(PARTNERSHIP),
+    "partnership-end": scoped(PARTNERSHIP),
+    "tier-list": authenticated(),
+    "tier-detail": scoped("vendors.Tier"),
+    "product-list": authenticated(),
+    "product-detail": scoped("vendors.Product"),
+    # --- the two admin pages anyone may open (the rest of admin/ is classified below) ------------------------
+    "admin:login": public("The admin's login form."),
+    "admin:logout": public("Logging out of the admin."),
+}
+
+# Whole areas, by the start of their path. A named route here needs no line in ROUTES.
+PREFIXES: dict[str, Route] = {
+    "admin/": Route(STAFF, reason="The Django admin: platform admins only (the admin checks is_staff itself)."),
+    "accounts/": public(
+        "allauth's account pages (login, logout, password reset, email): the person's own account, no tenant rows."
+    ),
+    "media/": public("Uploaded logos, served by Django only with DEBUG on (a web server serves them otherwise)."),
+}

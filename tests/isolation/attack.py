@@ -1,0 +1,491 @@
+"""The attack: every declared route, as every persona, with rows they may and may not see.
+
+A ``Sweep`` holds one world and a logged-in client per persona. It collects every failure (with the route,
+method, URL and persona) instead of stopping at the first, so one run shows the whole picture. Every
+request runs in a savepoint that is rolled back afterwards: a write that is allowed (an admin changing a
+role) does not change the world the next request sees.
+
+What is checked, on every response: no 5xx, and no marker of a row the persona may not be shown (in the
+body, or in a redirect's Location), except markers the request itself carried (a search box repeats the
+search). Then, by kind of route:
+
+- scoped: a row the persona may not see answers exactly as a row that does not exist, and that answer
+  is a 404 (405 for a method the route does not take); only the anonymous are turned away earlier (login
+  redirect, 401/403), and a person without an organization is shown how to get an invitation. Writes
+  change nothing. Each route must answer something other than 404 to someone who may see the row (else
+  its declaration is wrong and the 404s above prove nothing).
+- authenticated: the anonymous are turned away; lists show only what the persona may see, with each
+  declared filter sent other tenants' ids and names; an API list's ``count`` and ids are exactly the rows
+  the persona may see (after the filter).
+- every write (POST/PUT/PATCH/DELETE; HEAD counts as a read): what changed in the database is what the
+  persona may change.
+"""
+
+import copy
+import json
+import traceback
+
+from django.conf import settings
+from django.db import transaction
+from django.urls import NoReverseMatch, reverse
+from rest_framework.test import APIClient
+
+from portal import routes
+from tests.isolation import world as w
+from tests.isolation.bodies import BODIES
+from tests.isolation.endpoints import READS
+
+LOGIN_URL = settings.LOGIN_URL if settings.LOGIN_URL.startswith("/") else None
+API_PAGE = 200  # the API's largest page: every visible row on one page
+
+
+def _login_urls() -> tuple[str, ...]:
+    """Where the anonymous are sent: the site's login, or the admin's own."""
+    return (LOGIN_URL or reverse(settings.LOGIN_URL), reverse("admin:login"))
+
+
+def _column(field: str) -> str:
+    return "id" if field == "pk" else field
+
+
+def stem(marker: str) -> str:
+    """A search that finds the row of ``marker`` but is not the marker itself (so an echo is not a leak)."""
+    return marker[:-1]
+
+
+# --- the values each filter is attacked with ------------------------------------------------------------------
+
+
+def _pick(rnd, visible, invisible, extra=()):
+    values = []
+    if visible:
+        values.append(rnd.choice(sorted(visible)))
+    if invisible:
+        values.append(rnd.choice(sorted(invisible)))
+    return [*values, *extra]
+
+
+def filter_values(name: str, world, persona, rnd, *, missing=True) -> list:
+    """Values for ``?name=``: one of the persona's, one of another tenant's, and one that does not exist."""
+    rules = world.rules
+    orgs = rules.organizations(persona.orgs)
+
+    def of_kind(kind):
+        everyone = {pk for pk, o in rules.org_rows.items() if o["kind"] == kind}
+        return _pick(rnd, everyone & orgs, everyone - orgs, [w.MISSING_ID] if missing else [])
+
+    if name in ("vendor", "partner"):
+        return of_kind(name)
+    if name == "distributor":
+        return [*of_kind("distributor"), "direct"]
+    if name == "tier":
+        visible = rules.tiers(persona.orgs)
+        return _pick(rnd, visible, set(rules.tier_rows) - visible, [w.MISSING_ID] if missing else [])
+    if name == "status":
+        return rnd.sample(w.STATUSES, 2)
+    if name == "kind":
+        return [rnd.choice(w.Kind.values)]
+    if name == "state":
+        return ["active", "retired"]
+    forbidden = rules.forbidden_markers(persona)
+    if name == "q":
+        hidden_products = sorted(m for m in forbidden if m.startswith(("xprd", "xsku")))
+        hidden_orgs = sorted(m for m in forbidden if m.startswith("xorg"))
+        values = ["x"]
+        values += [stem(rnd.choice(found)) for found in (hidden_products, hidden_orgs) if found]
+        return values
+    if name == "category":
+        categories = {p["category"]: pk for pk, p in rules.product_rows.items()}
+        visible = rules.products(persona.orgs)
+        return _pick(
+            rnd,
+            {c for c, pk in categories.items() if pk in visible},
+            {c for c, pk in categories.items() if pk not in visible},
+        )
+    raise KeyError(name)
+
+
+KNOWN_FILTERS = ("vendor", "partner", "distributor", "tier", "status", "kind", "state", "q", "category")
+
+
+def _contains(fields):
+    return lambda row, value: any(str(value).lower() in str(row[f]).lower() for f in fields)
+
+
+def _equals(field):
+    return lambda row, value: str(row[field]) == str(value)
+
+
+# What an API list's filter means, so the expected count can be computed: (model label, filter) → predicate.
+API_FILTERS = {
+    (w.ORG, "kind"): _equals("kind"),
+    (w.PARTNERSHIP, "status"): _equals("status"),
+    (w.PARTNERSHIP, "vendor"): _equals("vendor_id"),
+    (w.PARTNERSHIP, "partner"): _equals("partner_id"),
+    (w.TIER, "vendor"): _equals("vendor_id"),
+    (w.PRODUCT, "vendor"): _equals("vendor_id"),
+    (w.PRODUCT, "category"): _equals("category"),
+    (w.PRODUCT, "q"): _contains(("name", "sku", "description")),
+}
+
+
+# --- URLs -----------------------------------------------------------------------------------------------------
+
+
+def url_for(endpoint, value=None, query="") -> str | None:
+    """The URL of ``endpoint`` naming ``value`` (scoped) or placeholder values for its other keywords."""
+    kwargs = {}
+    for name in endpoint.kwargs:
+        if name == "format":
+            kwargs[name] = "json"
+        elif endpoint.declaration.access == routes.SCOPED and name == endpoint.declaration.kwarg:
+            kwargs[name] = value
+        else:
+            kwargs[name] = "999999"  # fits int, slug, str, path and the regexes in use; names no real row
+    if endpoint.name is None:
+        return None
+    try:
+        url = reverse(endpoint.name, kwargs=kwargs)
+    except NoReverseMatch:
+        return None
+    return f"{url}?{query}" if query else url
+
+
+# --- the sweep ------------------------------------------------------------------------------------------------
+
+
+class Sweep:
+    def __init__(self, world, rnd):
+        self.world = world
+        self.rules = world.rules
+        self.rnd = rnd
+        self.failures: list[str] = []
+        self.reached: dict[str, bool] = {}  # scoped route → someone who may see a row got more than a 404
+        self.scoped = {}  # label → endpoint
+        self.requests = 0
+        self.clients = {}
+        self.forbidden = {}
+        for persona in world.personas:
+            client = APIClient()
+            if persona.user is not None:
+                client.force_login(persona.user)
+            self.clients[persona.key] = (client, copy.deepcopy(client.cookies))
+            self.forbidden[persona.key] = self.rules.forbidden_markers(persona)
+        self.base = w.State()  # logging in changed nothing but sessions and last_login, which are not in it
+
+    # --- reporting --------------------------------------------------------------------------------------------
+
+    def fail(self, persona, endpoint, method, url, message):
+        self.failures.append(f"{endpoint.label}: {method} {url} as {persona.key}: {message}")
+
+    def assert_clean(self):
+        if self.failures:
+            unique = list(dict.fromkeys(self.failures))
+            shown = "\n".join(f"  - {line}" for line in unique[:60])
+            more = f"\n  ... and {len(unique) - 60} more" if len(unique) > 60 else ""
+            raise AssertionError(f"{len(unique)} isolation failures:\n{shown}{more}")
+
+    # --- one request ------------------------------------------------------------------------------------------
+
+    def call(self, persona, endpoint, method, url, body=None):
+        """Send one request in a savepoint that is rolled back. Returns (response or None, state after a write).
+
+        Every request is rolled back, so the state before each one is ``self.base``.
+        """
+        client, cookies = self.clients[persona.key]
+        response = after = None
+        self.requests += 1
+        with transaction.atomic():
+            try:
+                response = self._send(client, endpoint, method, url, body)
+            except Exception as exc:  # a 500: the test client re-raises the view's exception
+                frames = traceback.extract_tb(exc.__traceback__)
+                ours = [fr for fr in frames if "/.venv/" not in fr.filename and "/tests/" not in fr.filename]
+                where = f" at {ours[-1].filename}:{ours[-1].lineno}" if ours else ""
+                self.fail(persona, endpoint, method, url, f"500: {exc!r}{where}")
+            if response is not None and method not in READS:
+                after = w.State()
+            transaction.set_rollback(True)
+        client.cookies = copy.deepcopy(cookies)  # a response that logs out or rotates the session changes nothing
+        if response is None:
+            return None, None
+        if response.status_code >= 500:
+            self.fail(persona, endpoint, method, url, f"{response.status_code}")
+        self.scan(persona, endpoint, method, url, body, response)
+        return response, after
+
+    def _send(self, client, endpoint, method, url, body):
+        if method in READS:
+            return getattr(client, method.lower())(url)
+        send = getattr(client, method.lower())
+        if endpoint.is_api:
+            return send(url, body, format="json") if method != "DELETE" else send(url)
+        return send(url, body or {})
+
+    def scan(self, persona, endpoint, method, url, body, response):
+        """No marker of a row the persona may not be shown, except what the request itself carried."""
+        if getattr(response, "streaming", False):
+            text = b"".join(response.streaming_content).decode(errors="replace")
+        else:
+            text = response.content.decode(errors="replace")
+        text += "\n" + response.get("Location", "")
+        echoed = w.found_markers(url + json.dumps(body or {}, default=str))
+        leaked = (w.found_markers(text) & set(self.forbidden[persona.key])) - echoed
+        if leaked:
+            shown = ", ".join(f"{m} ({'#'.join(map(str, self.forbidden[persona.key][m]))})" for m in sorted(leaked))
+            self.fail(persona, endpoint, method, url, f"{response.status_code} shows rows it may not: {shown}")
+
+    def scan_feeds(self):
+        for feed in w.FEEDS:
+            for persona in self.world.personas:
+                for where, text in feed(self.world, persona):
+                    leaked = w.found_markers(text) & set(self.forbidden[persona.key])
+                    if leaked:
+                        self.failures.append(f"{where} for {persona.key} names rows it may not: {sorted(leaked)}")
+
+    # --- checks ---------------------------------------------------------------------------------------------
+
+    def refused(self, persona, response) -> str | None:
+        """Why ``response`` is not a proper "no such row" for ``persona`` (None: it is)."""
+        status = response.status_code
+        if status in (404, 405):
+            return None
+        if persona.anonymous:
+            if status in (401, 403):
+                return None
+            if status == 302 and response["Location"].startswith(_login_urls()):
+                return None
+            return f"{status}: the anonymous must be sent to log in (or get 401/403/404)"
+        if not persona.orgs and status == 200:
+            templates = {t.name for t in response.templates}
+            if "portal/no_organization.html" in templates:
+                return None
+        return f"{status} (not 404)"
+
+    def check_writes(self, persona, endpoint, method, url, after, *, may_change=True):
+        """What the request changed is what ``persona`` may change (``may_change=False``: nothing at all)."""
+        if after is None:
+            return
+        if may_change:
+            problems = self.rules.changes(persona, self.base, after)
+        else:
+            problems = [w.describe(self.base, after, *key) for key in w.changed(self.base, after)]
+        if problems:
+            what = "changed rows it may not change" if may_change else "changed rows, acting on a row it may not see"
+            self.fail(persona, endpoint, method, url, f"{what}: " + "; ".join(problems[:5]))
+
+    # --- scoped routes ------------------------------------------------------------------------------------------
+
+    def scoped_samples(self, endpoint, persona):
+        """(rows, visible sample, hidden sample). A second person of the same organizations (a manager after
+        the admin) sees the same rows: one near miss is enough for them."""
+        d = endpoint.declaration
+        rows = self.rules.rows(d.model)
+        visible = self.rules.visible(d.model, persona)
+        hidden = sorted(set(rows) - visible)
+        # Near misses first: rows of an organization the persona works with, where a leak would be likeliest.
+        seen_orgs = self.rules.organizations(persona.orgs)
+        near = [pk for pk in hidden if self._orgs_of(rows[pk]) & seen_orgs]
+        far = [pk for pk in hidden if pk not in near]
+        repeat = any(p.orgs == persona.orgs for p in self.world.personas[: self.world.personas.index(persona)])
+        if repeat:
+            picked_hidden = self.rnd.sample(near or far, min(1, len(near or far)))
+        else:
+            picked_hidden = self.rnd.sample(near, min(2, len(near))) + self.rnd.sample(far, min(1, len(far)))
+        picked_visible = self.rnd.sample(sorted(visible), min(2, len(visible)))
+        return rows, picked_visible, picked_hidden
+
+    @staticmethod
+    def _orgs_of(row) -> set:
+        return {row[k] for k in ("vendor_id", "partner_id", "distributor_id", "organization_id") if row.get(k)} | (
+            {row["id"]} if "slug" in row else set()
+        )
+
+    def bodies(self, endpoint, row):
+        builder = BODIES.get(endpoint.name)
+        return builder(self.world, row) if builder else [{}]
+
+    def attack_scoped(self, endpoint):
+        self.scoped[endpoint.label] = endpoint
+        d = endpoint.declaration
+        missing = w.MISSING_SLUG if d.field == "slug" else w.MISSING_ID
+        rows = self.rules.rows(d.model)
+        unbuildable = [pk for pk in rows if url_for(endpoint, rows[pk][_column(d.field)]) is None]
+        if url_for(endpoint, missing) is None or unbuildable:
+            self.failures.append(
+                f"{endpoint}: no URL for {d.model}.{d.field} of rows {unbuildable[:5]}: "
+                "its declaration in portal/routes.py (model, kwarg, field) is probably wrong."
+            )
+            return
+        for persona in self.world.personas:
+            rows, visible, hidden = self.scoped_samples(endpoint, persona)
+            if not persona.orgs:  # everything is hidden from them: one row is as good as another
+                hidden = hidden[:1]
+            for method in endpoint.methods:
+                # The answer for a row that does not exist: a row the persona may not see gets the same.
+                url = url_for(endpoint, missing)
+                template_row = rows[hidden[0]] if hidden else (rows[visible[0]] if visible else None)
+                body = self.bodies(endpoint, template_row)[0] if method not in READS and template_row else None
+                baseline, after = self.call(persona, endpoint, method, url, body)
+                if baseline is None:
+                    continue
+                self.check_writes(persona, endpoint, method, url, after, may_change=False)
+                problem = self.refused(persona, baseline)
+                if problem:
+                    self.fail(persona, endpoint, method, url, f"a row that does not exist: {problem}")
+                if baseline.status_code == 405:
+                    continue  # the method is refused before any row is looked up
+                for pk in hidden:
+                    # The body is never read for a row that is not found: the first one is enough.
+                    url = url_for(endpoint, rows[pk][_column(d.field)])
+                    body = self.bodies(endpoint, rows[pk])[0] if method not in READS else None
+                    response, after = self.call(persona, endpoint, method, url, body)
+                    if response is None:
+                        continue
+                    self.check_writes(persona, endpoint, method, url, after, may_change=False)
+                    if response.status_code != baseline.status_code:
+                        self.fail(
+                            persona,
+                            endpoint,
+                            method,
+                            url,
+                            f"{response.status_code} for {d.model} #{pk} it may not see, "
+                            f"{baseline.status_code} for one that does not exist",
+                        )
+                    problem = self.refused(persona, response)
+                    if problem:
+                        self.fail(persona, endpoint, method, url, f"{d.model} #{pk} it may not see: {problem}")
+                for i, pk in enumerate(visible):
+                    url = url_for(endpoint, rows[pk][_column(d.field)])
+                    # The plain body, then (for one row, if the plain one got past the role check) the bodies
+                    # that name other tenants' rows.
+                    sent = self.bodies(endpoint, rows[pk]) if method not in READS else [None]
+                    for j, body in enumerate(sent if i == 0 else sent[:1]):
+                        response, after = self.call(persona, endpoint, method, url, body)
+                        if response is None:
+                            break
+                        self.check_writes(persona, endpoint, method, url, after)
+                        if persona.orgs and response.status_code not in (404, 405):
+                            self.reached[endpoint.label] = True
+                        self.reached.setdefault(endpoint.label, False)
+                        if j == 0 and response.status_code in (401, 403, 404, 405):
+                            break
+
+    def check_reached(self):
+        """Every scoped route answers more than 404 to someone who may see a row. The samples usually show it;
+        if not (a partner's sampled rows were its own organization and a distributor, which no vendor page
+        shows), every row each persona may see is tried before the route is reported."""
+        for label, reached in self.reached.items():
+            if not reached:
+                reached = self._reach(self.scoped[label])
+            if not reached:
+                self.failures.append(
+                    f"{label}: answered 404 (or 405) to every person for every row they may see. Its declaration in "
+                    "portal/routes.py (model, kwarg, field) is probably wrong, and its 404s to others prove nothing."
+                )
+
+    def _reach(self, endpoint) -> bool:
+        d = endpoint.declaration
+        rows = self.rules.rows(d.model)
+        for persona in self.world.personas:
+            for pk in sorted(self.rules.visible(d.model, persona)) if persona.orgs else ():
+                url = url_for(endpoint, rows[pk][_column(d.field)])
+                for method in endpoint.methods:
+                    body = self.bodies(endpoint, rows[pk])[0] if method not in READS else None
+                    response, after = self.call(persona, endpoint, method, url, body)
+                    if response is None:
+                        continue
+                    self.check_writes(persona, endpoint, method, url, after)
+                    if response.status_code not in (404, 405):
+                        return True
+        return False
+
+    # --- routes without a row in the URL --------------------------------------------------------------------
+
+    def attack_unscoped(self, endpoint):
+        url = url_for(endpoint)
+        if url is None:
+            if (
+                endpoint.access != routes.STAFF
+                and endpoint.name
+                and not endpoint.route.startswith(tuple(routes.PREFIXES))
+            ):
+                self.failures.append(f"{endpoint}: the suite cannot build its URL; give it simple keywords.")
+            return
+        for persona in self.world.personas:
+            response, _ = self.call(persona, endpoint, "GET", url_for(endpoint, query=self._api_query(endpoint, "")))
+            if response is not None:
+                self.check_page(persona, endpoint, url, "", response)
+            # Filters are attacked where the page serves the persona (a vendor's console is a 404 to a partner).
+            if response is not None and response.status_code == 200 and persona.orgs:
+                for name in endpoint.filters:
+                    values = filter_values(name, self.world, persona, self.rnd, missing=endpoint.list_model is not None)
+                    for value in values:
+                        query = f"{name}={value}"
+                        full = url_for(endpoint, query=self._api_query(endpoint, query))
+                        response, _ = self.call(persona, endpoint, "GET", full)
+                        if response is not None:
+                            self.check_page(persona, endpoint, full, query, response)
+            for method in endpoint.write_methods:
+                for body in self.bodies(endpoint, None):
+                    response, after = self.call(persona, endpoint, method, url, body)
+                    if response is None:
+                        continue
+                    self.check_writes(persona, endpoint, method, url, after, may_change=not persona.anonymous)
+                    if persona.anonymous and self.refused(persona, response):
+                        self.fail(persona, endpoint, method, url, self.refused(persona, response))
+
+    def check_page(self, persona, endpoint, url, query, response):
+        if persona.anonymous and endpoint.access in (routes.AUTHENTICATED, routes.STAFF):
+            problem = self.refused(persona, response)
+            if problem or (response.status_code == 404 and endpoint.access == routes.AUTHENTICATED):
+                self.fail(persona, endpoint, "GET", url, problem or "404: should ask the anonymous to log in")
+            return
+        if endpoint.access == routes.STAFF and response.status_code == 200:
+            self.fail(persona, endpoint, "GET", url, "200: the admin is for platform admins only")
+        if endpoint.list_model is not None:
+            self.check_count(persona, endpoint, url, query, response)
+
+    @staticmethod
+    def _api_query(endpoint, query):
+        if endpoint.list_model is None:
+            return query
+        return "&".join(q for q in (query, f"page_size={API_PAGE}") if q)
+
+    def check_count(self, persona, endpoint, url, query, response):
+        label = endpoint.list_model._meta.label
+        if response.status_code != 200:
+            self.fail(persona, endpoint, "GET", url, f"{response.status_code} for a list")
+            return
+        rows = self.rules.rows(label)
+        expected = self.rules.visible(label, persona)
+        if query:
+            name, value = query.split("=", 1)
+            keep = API_FILTERS[label, name]
+            expected = {pk for pk in expected if keep(rows[pk], value)}
+        data = response.json()
+        got = {row["id"] for row in data["results"]}
+        if data["count"] != len(expected) or got != expected:
+            self.fail(
+                persona,
+                endpoint,
+                "GET",
+                url,
+                f"count {data['count']}, ids {sorted(got)}; expected {len(expected)}: {sorted(expected)} "
+                f"(extra {sorted(got - expected)}, missing {sorted(expected - got)})",
+            )
+
+
+def run(world, rnd, endpoints):
+    sweep = Sweep(world, rnd)
+    for label in w.Rules.VISIBLE:
+        if not world.rules.rows(label):
+            sweep.failures.append(f"The world has no rows of {label}: make some in tests/isolation/world.py World.")
+    for endpoint in endpoints:
+        if endpoint.access == routes.SCOPED:
+            sweep.attack_scoped(endpoint)
+        else:
+            sweep.attack_unscoped(endpoint)
+    sweep.check_reached()
+    sweep.scan_feeds()
+    return sweep

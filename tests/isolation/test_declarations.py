@@ -1,0 +1,131 @@
+"""The suite covers every route because it reads them from the resolver; these tests make sure it can.
+
+A new route must be declared in ``portal/routes.py``; a scoped one must name a model the rules know, a
+keyword its URL has, and a field the model has; a route that writes needs a body in ``bodies.py``; a filter
+needs attack values (and, on an API list, a meaning); a new model needs rules. Each failure says what to add.
+"""
+
+import pytest
+from django.apps import apps
+from django.core.exceptions import FieldDoesNotExist
+from django.http import HttpResponse
+from django.urls import get_resolver, include, path
+from rest_framework import mixins, viewsets
+from rest_framework.routers import DefaultRouter
+
+from portal import routes
+from portal.urls_api import router
+from tests.isolation import attack, bodies
+from tests.isolation import world as w
+from tests.isolation.endpoints import Undeclared, endpoints, walk
+
+
+def _view(request, **kwargs):
+    return HttpResponse()
+
+
+class _WidgetViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
+    queryset = apps.get_model("vendors", "Tier").objects.none()
+
+
+def test_every_route_is_declared():
+    found = endpoints()  # raises Undeclared, naming each route without a declaration
+    assert len(found) == len(list(walk(get_resolver().url_patterns)))
+
+
+def test_a_new_route_without_a_declaration_fails_the_suite_naming_it():
+    widgets = DefaultRouter()
+    widgets.register("widgets", _WidgetViewSet, basename="widget")
+    patterns = [
+        *get_resolver().url_patterns,
+        path("new-page/<int:pk>/", _view, name="brand_new_page"),
+        path("workspace/", include(([path("reports/", _view, name="reports")], "portal"))),
+        path("api/v2/", include(widgets.urls)),
+        path("nameless/", _view),
+    ]
+    with pytest.raises(Undeclared) as raised:
+        endpoints(patterns)
+    message = str(raised.value)
+    for name in ("'brand_new_page'", "'portal:reports'", "'widget-list'", "'widget-detail'", "/nameless/"):
+        assert name in message
+    assert "portal/routes.py" in message
+    assert "portal:home" not in message  # only the undeclared ones
+
+    table = {**routes.ROUTES, "brand_new_page": routes.scoped("vendors.Tier")}
+    with pytest.raises(Undeclared) as raised:
+        endpoints(patterns, table=table)
+    assert "brand_new_page" not in str(raised.value)
+
+
+def test_every_declaration_names_a_route_that_exists():
+    names = {name for name, *_ in walk(get_resolver().url_patterns) if name}
+    stale = sorted(set(routes.ROUTES) - names)
+    assert not stale, f"portal/routes.py declares routes that no longer exist: {stale}. Remove them."
+
+
+def test_the_router_is_walked():
+    names = {e.name for e in endpoints()}
+    for prefix, _viewset, basename in router.registry:
+        assert f"{basename}-list" in names or f"{basename}-detail" in names, prefix
+
+
+def test_scoped_declarations_fit_their_routes_and_models():
+    problems = []
+    for endpoint in endpoints():
+        d = endpoint.declaration
+        if d.access != routes.SCOPED:
+            continue
+        if d.kwarg not in endpoint.kwargs:
+            problems.append(f"{endpoint}: no URL keyword {d.kwarg!r} (it has {endpoint.kwargs})")
+        if set(endpoint.kwargs) - {d.kwarg, "format"}:
+            problems.append(f"{endpoint}: the suite only fills {d.kwarg!r}; other keywords: {endpoint.kwargs}")
+        try:
+            model = apps.get_model(d.model)
+            if d.field != "pk":
+                model._meta.get_field(d.field)
+        except (LookupError, FieldDoesNotExist, ValueError) as exc:
+            problems.append(f"{endpoint}: {d.model}.{d.field}: {exc}")
+            continue
+        if d.model not in w.Rules.VISIBLE:
+            problems.append(f"{endpoint}: tests/isolation/world.py Rules.VISIBLE has no rule for {d.model}")
+    assert not problems, "\n".join(problems)
+
+
+def test_routes_that_write_have_a_body_to_send():
+    missing = [
+        str(e) for e in endpoints() if e.write_methods and e.access != routes.PUBLIC and e.name not in bodies.BODIES
+    ]
+    assert not missing, f"Add a plausible valid body for these to tests/isolation/bodies.py BODIES: {missing}"
+    unknown = sorted(set(bodies.BODIES) - {e.name for e in endpoints()})
+    assert not unknown, f"tests/isolation/bodies.py has bodies for routes that do not exist: {unknown}"
+
+
+def test_every_filter_can_be_attacked_and_understood():
+    problems = []
+    for endpoint in endpoints():
+        for name in endpoint.filters:
+            if name not in attack.KNOWN_FILTERS:
+                problems.append(f"{endpoint}: teach tests/isolation/attack.py filter_values() the filter {name!r}")
+            if endpoint.list_model is not None and (endpoint.list_model._meta.label, name) not in attack.API_FILTERS:
+                problems.append(f"{endpoint}: say what ?{name}= means in tests/isolation/attack.py API_FILTERS")
+        if endpoint.list_model is not None and endpoint.list_model._meta.label not in w.Rules.VISIBLE:
+            problems.append(f"{endpoint}: tests/isolation/world.py Rules.VISIBLE has no rule for its model")
+    assert not problems, "\n".join(problems)
+
+
+def test_every_model_of_ours_has_rules():
+    unknown = [
+        model._meta.label
+        for model in w.local_models()
+        if model._meta.label not in w.Rules.VISIBLE and model._meta.label not in w.Rules.NOT_LISTED
+    ]
+    assert not unknown, (
+        f"tests/isolation/world.py has no rule for {unknown}: add who may see it (Rules.VISIBLE), who may change it "
+        "(Rules.changes), and make rows of it in World."
+    )
+
+
+def test_html_views_that_write_say_so_and_drf_routes_do_not():
+    for endpoint in endpoints():
+        if endpoint.is_api:
+            assert not endpoint.declaration.writes, f"{endpoint}: DRF routes' methods come from the viewset"

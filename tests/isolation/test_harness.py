@@ -1,0 +1,91 @@
+"""The harness catches what it is for: each test plants one bug (with monkeypatch, for this test only) and
+checks that the sweep reports it. If one of these passes without a failure, the suite has gone blind."""
+
+import random
+
+import pytest
+from django.core.exceptions import PermissionDenied
+from django.db import transaction
+
+from portal import routes
+from tests.isolation import attack
+from tests.isolation import world as w
+from tests.isolation.endpoints import endpoints
+from vendors import selectors
+from vendors.api import PartnershipViewSet
+from vendors.models import Organization, Partnership, Tier
+
+pytestmark = pytest.mark.django_db
+
+
+def sweep(*names):
+    selected = [e for e in endpoints() if e.name in names]
+    assert {e.name for e in selected} == set(names)
+    with transaction.atomic():
+        result = attack.run(w.World(w.small_spec()), random.Random(0), selected)
+        transaction.set_rollback(True)
+    return "\n".join(result.failures)
+
+
+def test_it_passes_the_app_as_it_is():
+    assert sweep("console:partner_detail", "tier-detail", "console:partners", "product-list") == ""
+
+
+def test_a_403_for_a_row_the_person_may_not_see(monkeypatch):
+    def get_or_403(queryset, **lookup):
+        try:
+            return queryset.get(**lookup)
+        except queryset.model.DoesNotExist:
+            raise PermissionDenied from None
+
+    monkeypatch.setattr("vendors.views.get_or_404", get_or_403)
+    assert "403 (not 404)" in sweep("console:tier_edit")
+
+
+def test_a_list_that_shows_other_tenants_rows(monkeypatch):
+    monkeypatch.setattr(
+        selectors,
+        "distributor_resellers",
+        lambda user, distributor, **filters: Partnership.objects.select_related("vendor", "partner", "tier"),
+    )
+    failures = sweep("portal:distribution")
+    assert "as distributor_admin: 200 shows rows it may not" in failures
+
+
+def test_a_filter_that_reaches_another_vendors_partnerships(monkeypatch):
+    honest = PartnershipViewSet.filter_list
+
+    def filter_list(self, queryset, filters):
+        if "vendor" in filters:
+            return Partnership.objects.filter(vendor=filters["vendor"]).select_related("vendor", "partner", "tier")
+        return honest(self, queryset, filters)
+
+    monkeypatch.setattr(PartnershipViewSet, "filter_list", filter_list)
+    failures = sweep("partnership-list")
+    assert "?vendor=" in failures and "extra [" in failures and "shows rows it may not" in failures
+
+
+def test_an_api_list_that_counts_rows_the_caller_may_not_see(monkeypatch):
+    monkeypatch.setattr(selectors, "organizations_visible_to", lambda user: Organization.objects.all())
+    failures = sweep("organization-list")
+    assert "extra [" in failures
+
+
+def test_a_write_on_another_tenants_row(monkeypatch):
+    monkeypatch.setattr(selectors, "tiers_visible_to", lambda user: Tier.objects.all())
+    monkeypatch.setattr("vendors.services.require_role", lambda *args, **kwargs: None)
+    failures = sweep("tier-detail")
+    assert "changed rows, acting on a row it may not see: vendors.Tier" in failures
+
+
+def test_a_write_that_puts_another_vendors_tier_on_a_partnership(monkeypatch):
+    monkeypatch.setattr("vendors.api._tier", lambda user, tier_id: Tier.objects.get(pk=tier_id))
+    monkeypatch.setattr("vendors.services._tier_of", lambda vendor, tier: tier)
+    failures = sweep("partnership-change-tier")
+    assert "changed rows it may not change: vendors.Partnership" in failures
+
+
+def test_a_route_declared_with_the_wrong_model(monkeypatch):
+    wrong = routes.scoped("vendors.Product", kwarg="slug", field="sku")  # SKUs are slugs, but not vendors'
+    monkeypatch.setitem(routes.ROUTES, "portal:vendor_detail", wrong)
+    assert "declaration in portal/routes.py (model, kwarg, field) is probably wrong" in sweep("portal:vendor_detail")

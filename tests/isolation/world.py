@@ -1,0 +1,728 @@
+"""A channel drawn by hypothesis, built through the services, and the rules of who may see and change what.
+
+- ``channels()`` draws a ``Spec``: vendors (some not in the directory, maybe one suspended by the platform),
+  distributors, partners, partnerships in every status (closed ones re-applied), tiers, products (some
+  retired), distributions, invitations (open and revoked) and people of every role in every organization,
+  plus, sometimes, one person in two organizations. An outsider vendor → partner via distributor, tied to
+  nobody else, guarantees rows that nobody in the main channel may see; the platform has suspended that
+  vendor, whose manager is one of the personas (they may see nothing).
+- ``World(spec)`` builds it the way production does (services grant the guardian permissions), with a
+  unique marker (``xorg0012q``, ``xprd0031q``...) in every name, SKU, email, reason and category, so a
+  response can be searched for rows it must not show.
+- ``Rules`` says, from the base tables and the rules in ARCHITECTURE.md (never through the selectors under
+  test), which rows each person may see, which they may be shown by name, and which they may change. A
+  person works in the *active* organizations they are a member of: the people of a tenant the platform
+  suspended cannot use it (``services.organization_set_status``), through the pages or the API.
+
+Extension points: a new tenant model needs a line in ``Rules.VISIBLE`` (who sees it) and ``Rules.changes``
+(who changes it), and rows in ``World``; ``tests/isolation/test_declarations.py`` fails until it has them.
+``FEEDS`` is where notifications (and any other per-person output that is not an HTTP response: digests,
+CRM payloads) are scanned once they exist.
+"""
+
+import os
+import re
+from dataclasses import dataclass, field
+from decimal import Decimal
+
+from django.apps import apps
+from django.conf import settings
+from django.contrib.auth import get_user_model
+from django.contrib.auth.models import Group
+from django.db import connection
+from hypothesis import HealthCheck, Phase
+from hypothesis import settings as hypothesis_settings
+from hypothesis import strategies as st
+
+from tests import factories as f
+from vendors import services
+from vendors.models import Membership, Organization, Partnership, PartnershipEvent, Product, Tier
+
+User = get_user_model()
+Status = Partnership.Status
+Role = Membership.Role
+Kind = Organization.Kind
+STATUSES = list(Status.values)
+CLOSED = (Status.DECLINED, Status.ENDED)
+MISSING_ID = 987654321
+MISSING_SLUG = "no-such-organization"
+
+# Bounded for CI: a couple of channels per test, the same ones on every run. ONEPANE_ISOLATION_EXAMPLES=50
+# (and ONEPANE_ISOLATION_RANDOM=1 for new channels each run) for a longer hunt on demand.
+ISOLATION = hypothesis_settings(
+    max_examples=int(os.environ.get("ONEPANE_ISOLATION_EXAMPLES", "2")),
+    derandomize=os.environ.get("ONEPANE_ISOLATION_RANDOM", "") != "1",
+    deadline=None,
+    database=None,
+    phases=(Phase.explicit, Phase.generate),  # no shrinking: a failure names route, person and row already
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow, HealthCheck.data_too_large],
+)
+
+# --- markers --------------------------------------------------------------------------------------------------
+
+MARKER = re.compile(r"x[a-z]{3}\d{4}q")
+
+
+class Markers:
+    """Unique strings ``x<tag><nnnn>q``: none is a substring of another, and a search for ``x<tag><nnnn>``
+    (without the final ``q``) finds one row without the response echoing a whole marker."""
+
+    def __init__(self):
+        self.count = 0
+        self.owner: dict[str, tuple[str, int]] = {}  # marker → (model label, pk)
+
+    def new(self, tag: str) -> str:
+        assert len(tag) == 3
+        self.count += 1
+        return f"x{tag}{self.count:04d}q"
+
+    def own(self, marker: str, label: str, pk: int) -> None:
+        self.owner[marker] = (label, pk)
+
+
+def found_markers(text: str) -> set[str]:
+    return set(MARKER.findall(text.lower()))
+
+
+# Labels of the models the rules speak of.
+ORG, MEMBERSHIP, INVITATION, DISTRIBUTION = (
+    "vendors.Organization",
+    "vendors.Membership",
+    "vendors.Invitation",
+    "vendors.Distribution",
+)
+TIER, PRODUCT, PARTNERSHIP, EVENT = "vendors.Tier", "vendors.Product", "vendors.Partnership", "vendors.PartnershipEvent"
+USER = User._meta.label
+
+# --- the spec -------------------------------------------------------------------------------------------------
+
+
+@dataclass
+class Edge:
+    vendor: int
+    partner: int
+    statuses: list  # closed ones first, then the last (open or closed)
+    distributor: int | None
+    tier: int
+
+
+@dataclass
+class Spec:
+    vendors: int  # the last one is the outsider
+    partners: int
+    distributors: int
+    tiers: list  # per vendor: how many
+    products: list  # per vendor: list of active flags
+    closed: list  # per vendor: not in the directory
+    suspended: int | None  # a vendor the platform suspended
+    distributions: set
+    edges: list
+    revoked_invitation: list  # per organization (vendors, partners, distributors in order): also a revoked one
+    two_hats: tuple | None = None  # ((kind, index, role), (kind, index, role))
+
+    @property
+    def outsider(self):
+        return self.vendors - 1, self.partners - 1, self.distributors - 1
+
+
+@st.composite
+def channels(draw) -> Spec:
+    main_vendors = draw(st.integers(2, 3))
+    main_partners = draw(st.integers(2, 4))
+    main_distributors = draw(st.integers(1, 2))
+    spec = Spec(
+        vendors=main_vendors + 1,
+        partners=main_partners + 1,
+        distributors=main_distributors + 1,
+        tiers=[draw(st.integers(1, 3)) for _ in range(main_vendors)] + [1],
+        products=[draw(st.lists(st.booleans(), min_size=1, max_size=3)) for _ in range(main_vendors)] + [[True]],
+        closed=[draw(st.booleans()) for _ in range(main_vendors)] + [True],
+        suspended=draw(st.none() | st.integers(1, main_vendors - 1)),
+        distributions={(0, 0)},
+        edges=[],
+        revoked_invitation=[],
+    )
+    spec.closed[0] = False  # V0 is in the directory: its partners apply
+    spec.distributions |= set(
+        draw(st.lists(st.tuples(st.integers(0, main_vendors - 1), st.integers(0, main_distributors - 1)), max_size=3))
+    )
+    pairs = draw(
+        st.lists(
+            st.tuples(st.integers(0, main_vendors - 1), st.integers(0, main_partners - 1)),
+            unique=True,
+            min_size=1,
+            max_size=main_vendors * main_partners,
+        )
+    )
+    if (0, 0) not in pairs:
+        pairs.insert(0, (0, 0))
+    routes = [None, *range(main_distributors)]
+    for v, p in pairs:
+        history = draw(st.lists(st.sampled_from(CLOSED), max_size=1))
+        spec.edges.append(
+            Edge(
+                v,
+                p,
+                [*history, draw(st.sampled_from(STATUSES))],
+                draw(st.sampled_from(routes)),
+                draw(st.integers(0, spec.tiers[v] - 1)),
+            )
+        )
+    # V0 has partnerships in every status, so every console action meets a row of each.
+    for status in STATUSES:
+        if any(status in e.statuses for e in spec.edges if e.vendor == 0):
+            continue
+        mine = [e for e in spec.edges if e.vendor == 0]
+        if status in CLOSED:
+            mine[0].statuses.insert(0, status)
+            continue
+        free = next((e for e in mine if e.statuses[-1] in CLOSED), None)
+        if free is not None:
+            free.statuses.append(status)
+            continue
+        taken = {e.partner for e in mine}
+        partner = next((p for p in range(main_partners) if p not in taken), None)
+        if partner is None:  # every partner already has an open partnership with V0: one more partner
+            partner = main_partners
+            main_partners += 1
+            spec.partners += 1
+            for e in spec.edges:  # the outsider partner keeps the last index
+                assert e.partner < partner
+        spec.edges.append(Edge(0, partner, [status], draw(st.sampled_from(routes)), 0))
+    for e in spec.edges:
+        if e.distributor is not None:
+            spec.distributions.add((e.vendor, e.distributor))
+    ov, op, od = spec.outsider
+    spec.edges.append(Edge(ov, op, [Status.ACTIVE], od, 0))
+    spec.distributions.add((ov, od))
+    organizations = spec.vendors + spec.partners + spec.distributors
+    spec.revoked_invitation = draw(st.lists(st.booleans(), min_size=organizations, max_size=organizations))
+    if draw(st.booleans()):
+        kinds = st.sampled_from(["vendor", "partner", "distributor"])
+        first, second = draw(kinds), draw(kinds)
+        size = {"vendor": main_vendors, "partner": main_partners, "distributor": main_distributors}
+        a = (first, draw(st.integers(0, size[first] - 1)), draw(st.sampled_from(Role.values)))
+        b = (second, draw(st.integers(0, size[second] - 1)), draw(st.sampled_from(Role.values)))
+        if a[:2] != b[:2]:
+            spec.two_hats = (a, b)
+    return spec
+
+
+def small_spec() -> Spec:
+    """A fixed small channel, for checks that do not depend on its shape."""
+    return Spec(
+        vendors=3,
+        partners=2,
+        distributors=2,
+        tiers=[1, 1, 1],
+        products=[[True], [True], [True]],
+        closed=[False, False, True],
+        suspended=None,
+        distributions={(0, 0), (2, 1)},
+        edges=[Edge(0, 0, [Status.ACTIVE], 0, 0), Edge(2, 1, [Status.ACTIVE], 1, 0)],
+        revoked_invitation=[False] * 7,
+    )
+
+
+# --- people the suite acts as ---------------------------------------------------------------------------------
+
+
+@dataclass
+class Persona:
+    key: str
+    user: object | None  # None: anonymous
+    roles: dict = field(default_factory=dict)  # organization id → role
+
+    @property
+    def orgs(self) -> set:
+        return set(self.roles)
+
+    @property
+    def anonymous(self) -> bool:
+        return self.user is None
+
+    def __str__(self):
+        return self.key
+
+
+# --- the world ------------------------------------------------------------------------------------------------
+
+
+class World:
+    """The channel of a Spec, built through the services, with a marker in every text a page could show."""
+
+    def __init__(self, spec: Spec):
+        self.spec = spec
+        self.markers = Markers()
+        m = self.markers
+        self.platform_admin = self._person(is_staff=True, is_superuser=True)
+        self.vendors = [self._org(Kind.VENDOR, accepts_applications=True) for _ in range(spec.vendors)]
+        self.partners = [self._org(Kind.PARTNER) for _ in range(spec.partners)]
+        self.distributors = [self._org(Kind.DISTRIBUTOR) for _ in range(spec.distributors)]
+        self.people = {}  # (organization id, role) → user
+        for org in self.organizations:
+            for role in (Role.ADMIN, Role.MANAGER, Role.MEMBER):
+                user = self._person()
+                services.membership_add(organization=org, user=user, role=role)
+                self.people[org.pk, role] = user
+        self.tiers = []
+        for i, (vendor, count) in enumerate(zip(self.vendors, spec.tiers, strict=True)):
+            ladder = []
+            for rank in range(count):
+                marker = m.new("tie")
+                tier = f.TierFactory(
+                    vendor=vendor,
+                    name=f"Tier {marker}",
+                    rank=rank,
+                    discount_percent=Decimal(10 + 10 * rank),
+                    requirements=f"To reach {marker}: sell.",
+                )
+                m.own(marker, TIER, tier.pk)
+                ladder.append(tier)
+            self.tiers.append(ladder)
+            for active in spec.products[i]:
+                name, sku, category = m.new("prd"), m.new("sku"), m.new("cat")
+                product = f.ProductFactory(
+                    vendor=vendor,
+                    sku=sku,
+                    name=f"Product {name}",
+                    description=f"All about {name}.",
+                    category=category,
+                    list_price=Decimal("1000.00"),
+                    active=active,
+                )
+                for marker in (name, sku, category):
+                    m.own(marker, PRODUCT, product.pk)
+        for v, d in sorted(spec.distributions):
+            f.distribution(self.vendors[v], self.distributors[d], Decimal("5"))
+        for edge in spec.edges:
+            for status in edge.statuses:
+                self._partnership(edge, status)
+        for i, vendor in enumerate(self.vendors):
+            if spec.closed[i]:
+                services.program_update(
+                    actor=self.people[vendor.pk, Role.ADMIN],
+                    vendor=vendor,
+                    accepts_applications=False,
+                    program_criteria="",
+                )
+        # The platform suspended the outsider vendor (and maybe one more): its people cannot use it any more.
+        for index in {len(self.vendors) - 1, spec.suspended} - {None}:
+            services.organization_set_status(
+                actor=self.platform_admin, organization=self.vendors[index], status=Organization.Status.SUSPENDED
+            )
+        for org, revoked in zip(self.organizations, spec.revoked_invitation, strict=True):
+            for close in (revoked, False) if revoked else (False,):
+                marker = m.new("inv")
+                admin = self.people[org.pk, Role.ADMIN]
+                invitation, _ = services.invitation_create(
+                    actor=admin, organization=org, email=f"{marker}@example.com", role=Role.MEMBER
+                )
+                m.own(marker, "vendors.Invitation", invitation.pk)
+                if close:
+                    services.invitation_revoke(actor=admin, invitation=invitation)
+        self.outsider_person = self._person()
+        self.two_hats = None
+        if spec.two_hats:
+            groups = {"vendor": self.vendors, "partner": self.partners, "distributor": self.distributors}
+            self.two_hats = self._person()
+            for kind, index, role in spec.two_hats:
+                services.membership_add(organization=groups[kind][index], user=self.two_hats, role=role)
+        self.rules = Rules(self)
+        self.personas = self._personas()
+
+    # --- building -------------------------------------------------------------------------------------------
+
+    @property
+    def organizations(self):
+        return [*self.vendors, *self.partners, *self.distributors]
+
+    def _person(self, **fields):
+        marker = self.markers.new("usr")
+        user = f.UserFactory(first_name=marker, last_name="Person", email=f"{marker}@example.com", **fields)
+        self.markers.own(marker, USER, user.pk)
+        return user
+
+    def _org(self, kind, **fields):
+        marker = self.markers.new("org")
+        org = services.organization_create(
+            name=f"{kind.title()} {marker}", kind=kind, description=f"We are {marker}.", **fields
+        )
+        self.markers.own(marker, ORG, org.pk)
+        return org
+
+    def _partnership(self, edge: Edge, status: str) -> Partnership:
+        m = self.markers
+        vendor, partner = self.vendors[edge.vendor], self.partners[edge.partner]
+        distributor = self.distributors[edge.distributor] if edge.distributor is not None else None
+        vendor_admin = self.people[vendor.pk, Role.ADMIN]
+        texts = {key: m.new(key) for key in ("app", "reg", "rsn")}
+        p = services.partnership_apply(
+            actor=self.people[partner.pk, Role.ADMIN],
+            partner=partner,
+            vendor=vendor,
+            message=f"We want to sell {texts['app']}.",
+            region=f"Region {texts['reg']}",
+            distributor=distributor,
+        )
+        reason = f"Because {texts['rsn']}."
+        if status == Status.DECLINED:
+            p = services.partnership_decline(actor=vendor_admin, partnership=p, reason=reason)
+        elif status != Status.APPLIED:
+            p = services.partnership_approve(actor=vendor_admin, partnership=p, tier=self.tiers[edge.vendor][edge.tier])
+            if status == Status.SUSPENDED:
+                p = services.partnership_suspend(actor=vendor_admin, partnership=p, reason=reason)
+            elif status == Status.ENDED:
+                p = services.partnership_end(actor=vendor_admin, partnership=p, reason=reason)
+        assert p.status == status
+        for marker in texts.values():
+            m.own(marker, PARTNERSHIP, p.pk)
+        return p
+
+    def _personas(self) -> list[Persona]:
+        v0, p0, d0 = self.vendors[0], self.partners[0], self.distributors[0]
+
+        def of(org, role):
+            return Persona(f"{org.kind}_{role}", self.people[org.pk, role], {org.pk: role})
+
+        personas = [
+            of(v0, Role.ADMIN),
+            of(v0, Role.MANAGER),
+            of(v0, Role.MEMBER),
+            of(p0, Role.ADMIN),
+            of(p0, Role.MEMBER),
+            of(d0, Role.ADMIN),
+            Persona("no_organization", self.outsider_person),
+            Persona("anonymous", None),
+            # A manager of a suspended tenant works in no organization: the platform shut theirs.
+            Persona("suspended_vendor_manager", self.people[self.vendors[-1].pk, Role.MANAGER]),
+        ]
+        if self.two_hats is not None:
+            roles = dict(
+                Membership.objects.filter(
+                    user=self.two_hats, organization__status=Organization.Status.ACTIVE
+                ).values_list("organization_id", "role")
+            )
+            personas.append(Persona("two_organizations", self.two_hats, roles))
+        return personas
+
+
+# --- the rules ------------------------------------------------------------------------------------------------
+
+
+def _rows(model, *fields):
+    return {row["id"]: row for row in model.objects.values("id", *fields)}
+
+
+class Rules:
+    """Who may see and change what, read off the base tables (never the selectors or the grants under test)."""
+
+    VISIBLE = {
+        ORG: "organizations",
+        PARTNERSHIP: "partnerships",
+        TIER: "tiers",
+        PRODUCT: "products",
+        MEMBERSHIP: "memberships",
+        INVITATION: "invitations",
+        DISTRIBUTION: "distributions",
+        EVENT: "events",
+    }
+    # Models a person never reads directly: who may change them is in ``changes``.
+    NOT_LISTED = {
+        "vendors.OrganizationGroupObjectPermission": "guardian grant: the mechanism, not data",
+        "vendors.OrganizationUserObjectPermission": "guardian grant (unused: grants go to groups)",
+        "vendors.PartnershipGroupObjectPermission": "guardian grant: the mechanism, not data",
+        "vendors.PartnershipUserObjectPermission": "guardian grant (unused: grants go to groups)",
+        USER: "people are shown through memberships and event authors (see ``mentionable``)",
+    }
+
+    def __init__(self, world: World):
+        self.world = world
+        self.reload()
+
+    def reload(self):
+        self.org_rows = _rows(Organization, "kind", "status", "accepts_applications", "slug", "group_id")
+        self.partnership_rows = _rows(Partnership, "vendor_id", "partner_id", "distributor_id", "tier_id", "status")
+        self.tier_rows = _rows(Tier, "vendor_id")
+        self.product_rows = _rows(Product, "vendor_id", "active", "name", "sku", "description", "category")
+        self.membership_rows = _rows(Membership, "organization_id", "user_id", "role")
+        self.invitation_rows = _rows(apps.get_model(INVITATION), "organization_id", "invited_by_id")
+        self.distribution_rows = _rows(apps.get_model(DISTRIBUTION), "vendor_id", "distributor_id", "active")
+        self.event_rows = _rows(PartnershipEvent, "partnership_id", "actor_id", "detail")
+        self.group_org = {o["group_id"]: pk for pk, o in self.org_rows.items()}
+
+    def rows(self, label) -> dict:
+        return {
+            ORG: self.org_rows,
+            PARTNERSHIP: self.partnership_rows,
+            TIER: self.tier_rows,
+            PRODUCT: self.product_rows,
+            MEMBERSHIP: self.membership_rows,
+            INVITATION: self.invitation_rows,
+            DISTRIBUTION: self.distribution_rows,
+            EVENT: self.event_rows,
+        }[label]
+
+    def visible(self, label: str, persona: Persona) -> set:
+        return getattr(self, self.VISIBLE[label])(persona.orgs)
+
+    # --- what a person may see (the organizations they are a member of: ``orgs``) ----------------------------
+
+    @property
+    def directory(self) -> set:
+        return {
+            pk
+            for pk, o in self.org_rows.items()
+            if o["kind"] == Kind.VENDOR and o["accepts_applications"] and o["status"] == Organization.Status.ACTIVE
+        }
+
+    def _sides(self, p) -> set:
+        return {p["vendor_id"], p["partner_id"]} | ({p["distributor_id"]} if p["distributor_id"] else set())
+
+    def partnerships_of(self, orgs) -> set:
+        """Each side sees its own edges in every status: vendor, partner, and the distributor in between."""
+        return {pk for pk, p in self.partnership_rows.items() if self._sides(p) & orgs}
+
+    def program_vendors(self, orgs) -> set:
+        """A vendor's own people; partners and distributors with an ACTIVE partnership; active distributions."""
+        own = {o for o in orgs if self.org_rows[o]["kind"] == Kind.VENDOR}
+        active = {
+            p["vendor_id"]
+            for p in self.partnership_rows.values()
+            if p["status"] == Status.ACTIVE and (p["partner_id"] in orgs or p["distributor_id"] in orgs)
+        }
+        distributed = {
+            d["vendor_id"] for d in self.distribution_rows.values() if d["active"] and d["distributor_id"] in orgs
+        }
+        return own | active | distributed
+
+    def organizations(self, orgs) -> set:
+        """Own; the directory; the other sides of one's partnerships; a vendor's distributors and a
+        distributor's (active) vendors."""
+        if not orgs:
+            return set()
+        seen = set(orgs) | self.directory
+        for pk in self.partnerships_of(orgs):
+            seen |= self._sides(self.partnership_rows[pk])
+        for d in self.distribution_rows.values():
+            if d["vendor_id"] in orgs:
+                seen.add(d["distributor_id"])
+            if d["distributor_id"] in orgs and d["active"]:
+                seen.add(d["vendor_id"])
+        return seen
+
+    def partnerships(self, orgs) -> set:
+        return self.partnerships_of(orgs)
+
+    def tiers(self, orgs) -> set:
+        program = self.program_vendors(orgs)
+        return {pk for pk, t in self.tier_rows.items() if t["vendor_id"] in program}
+
+    def products(self, orgs) -> set:
+        """A vendor's own catalog (retired too); the active products of vendors one has program access to."""
+        program = self.program_vendors(orgs)
+        return {
+            pk
+            for pk, p in self.product_rows.items()
+            if p["vendor_id"] in orgs or (p["vendor_id"] in program and p["active"])
+        }
+
+    def memberships(self, orgs) -> set:
+        return {pk for pk, m in self.membership_rows.items() if m["organization_id"] in orgs}
+
+    def invitations(self, orgs) -> set:
+        return {pk for pk, i in self.invitation_rows.items() if i["organization_id"] in orgs}
+
+    def distributions(self, orgs) -> set:
+        return {pk for pk, d in self.distribution_rows.items() if d["vendor_id"] in orgs or d["distributor_id"] in orgs}
+
+    def events(self, orgs) -> set:
+        mine = self.partnerships_of(orgs)
+        return {pk for pk, e in self.event_rows.items() if e["partnership_id"] in mine}
+
+    # --- what a page may name -----------------------------------------------------------------------------------
+
+    def mentionable(self, persona: Persona) -> set:
+        """(label, pk) of every row whose marker may appear in a response to ``persona``: what they may see,
+        plus what the product shows on purpose: the directory's tier ladders and distributors (public
+        program terms), the tier of each of their partnerships and the tiers its history names, and the
+        people of their organizations and of their partnerships' history."""
+        orgs = persona.orgs
+        seen = set()
+        for label in self.VISIBLE:
+            seen |= {(label, pk) for pk in self.visible(label, persona)}
+        if persona.user is not None:
+            seen.add((USER, persona.user.pk))
+        if not orgs:
+            return seen
+        directory = self.directory
+        seen |= {(TIER, pk) for pk, t in self.tier_rows.items() if t["vendor_id"] in directory}
+        seen |= {(ORG, d["distributor_id"]) for d in self.distribution_rows.values() if d["vendor_id"] in directory}
+        partnerships = self.partnerships_of(orgs)
+        seen |= {
+            (TIER, self.partnership_rows[pk]["tier_id"]) for pk in partnerships if self.partnership_rows[pk]["tier_id"]
+        }
+        owner = self.world.markers.owner
+        for pk in self.events(orgs):
+            event = self.event_rows[pk]
+            if event["actor_id"]:
+                seen.add((USER, event["actor_id"]))
+            seen |= {owner[m] for m in found_markers(event["detail"]) if owner.get(m, ("", 0))[0] == TIER}
+        seen |= {(USER, m["user_id"]) for m in self.membership_rows.values() if m["organization_id"] in orgs}
+        return seen
+
+    def forbidden_markers(self, persona: Persona) -> dict[str, tuple[str, int]]:
+        allowed = self.mentionable(persona)
+        return {marker: owner for marker, owner in self.world.markers.owner.items() if owner not in allowed}
+
+    # --- what a person may change --------------------------------------------------------------------------------
+
+    def changes(self, persona: Persona, before: "State", after: "State") -> list[str]:
+        """What changed between two snapshots that ``persona`` may not change (empty: all allowed).
+
+        Admins change their organization's people and invitations; admins and managers of a vendor its
+        program, tiers, products and the partnerships it has (approve, tier, suspend, end), each only to its
+        own tiers and distributors; a partner's admins apply (a new partnership, ``applied``) to a vendor
+        they may see. History and grants follow the partnership they belong to, and grants go only to the
+        groups of the partnership's sides.
+        """
+        roles = persona.roles
+        admins = {o for o, r in roles.items() if r == Role.ADMIN}
+        managers = {o for o, r in roles.items() if r in (Role.ADMIN, Role.MANAGER)}
+        new_partnerships = after.pks(PARTNERSHIP) - before.pks(PARTNERSHIP)
+
+        def partnership_ok(pk) -> bool:
+            old, new = before.row(PARTNERSHIP, pk), after.row(PARTNERSHIP, pk)
+            if pk in new_partnerships:
+                return self._application_ok(persona, admins, new)
+            if old is None:
+                return False
+            new = new or old
+            return (
+                old["vendor_id"] in managers
+                and (new["vendor_id"], new["partner_id"]) == (old["vendor_id"], old["partner_id"])
+                and (
+                    new["tier_id"] is None
+                    or self.tier_rows.get(new["tier_id"], {}).get("vendor_id") == new["vendor_id"]
+                )
+                and (new["distributor_id"] in (None, old["distributor_id"]) or self._distributes(new))
+            )
+
+        def sides(pk) -> set:
+            rows = [r for r in (before.row(PARTNERSHIP, pk), after.row(PARTNERSHIP, pk)) if r]
+            return set().union(*(self._sides(r) for r in rows)) if rows else set()
+
+        problems = []
+        for label, pk in changed(before, after):
+            old, new = before.row(label, pk), after.row(label, pk)
+            both = [r for r in (old, new) if r]
+            row = new or old
+            if label == ORG:
+                ok = pk in managers
+            elif label in (TIER, PRODUCT):
+                ok = all(r["vendor_id"] in managers for r in both)
+            elif label == DISTRIBUTION:
+                ok = all(r["vendor_id"] in admins for r in both)
+            elif label in (MEMBERSHIP, INVITATION):
+                ok = all(r["organization_id"] in admins for r in both)
+            elif label == PARTNERSHIP:
+                ok = partnership_ok(pk)
+            elif label == EVENT:
+                ok = old is None and partnership_ok(row["partnership_id"])
+            elif label == "vendors.PartnershipGroupObjectPermission":
+                partnership = row["content_object_id"]
+                ok = partnership_ok(partnership) and self.group_org.get(row["group_id"]) in sides(partnership)
+            elif label == "portal.User_groups":
+                ok = self.group_org.get(row["group_id"]) in admins
+            else:  # people's accounts, groups, organization grants: no page of a tenant changes them
+                ok = False
+            if not ok:
+                problems.append(describe(before, after, label, pk))
+        return problems
+
+    def _distributes(self, partnership) -> bool:
+        return any(
+            d["vendor_id"] == partnership["vendor_id"] and d["distributor_id"] == partnership["distributor_id"]
+            for d in self.distribution_rows.values()
+            if d["active"]
+        )
+
+    def _application_ok(self, persona, admins, row) -> bool:
+        return (
+            row["partner_id"] in admins
+            and row["status"] == Status.APPLIED
+            and row["vendor_id"] in self.organizations(persona.orgs)
+            and (row["distributor_id"] is None or self._distributes(row))
+        )
+
+
+# --- snapshots ------------------------------------------------------------------------------------------------
+
+SNAPSHOT_EXCLUDE = {USER: {"last_login"}}
+
+
+def local_models():
+    """The models of our own apps (not Django's or third parties')."""
+    base = str(settings.BASE_DIR)
+    for config in apps.get_app_configs():
+        if str(config.path).startswith(base) and ".venv" not in str(config.path):
+            yield from config.get_models()
+
+
+def snapshot_models():
+    return [*local_models(), Group, User.groups.through, apps.get_model("account", "EmailAddress")]
+
+
+class State:
+    """Every row of every table a request could change, as tuples (a small world: a few hundred rows)."""
+
+    _shapes: dict = {}
+
+    def __init__(self):
+        self.tables = {}
+        with connection.cursor() as cursor:
+            for label, table, columns in self.shapes():
+                cursor.execute(f"SELECT {', '.join(columns)} FROM {table}")  # noqa: S608 -- our own table names
+                self.tables[label] = {row[0]: row for row in cursor.fetchall()}
+
+    @classmethod
+    def shapes(cls):
+        if not cls._shapes:
+            quote = connection.ops.quote_name
+            for model in snapshot_models():
+                label = model._meta.label
+                skip = SNAPSHOT_EXCLUDE.get(label, set())
+                fields = [model._meta.pk, *(f for f in model._meta.concrete_fields if not f.primary_key)]
+                fields = [f for f in fields if f.attname not in skip]
+                cls._shapes[label] = (
+                    quote(model._meta.db_table),
+                    [quote(f.column) for f in fields],
+                    [f.attname for f in fields],
+                )
+        return [(label, table, columns) for label, (table, columns, _) in cls._shapes.items()]
+
+    def row(self, label, pk) -> dict | None:
+        values = self.tables.get(label, {}).get(pk)
+        return None if values is None else dict(zip(self._shapes[label][2], values, strict=True))
+
+    def pks(self, label) -> set:
+        return set(self.tables.get(label, {}))
+
+
+def changed(before: State, after: State) -> list[tuple[str, int]]:
+    return [
+        (label, pk)
+        for label in before.tables
+        for pk in sorted(before.pks(label) | after.pks(label))
+        if before.tables[label].get(pk) != after.tables[label].get(pk)
+    ]
+
+
+def describe(before: State, after: State, label, pk) -> str:
+    return f"{label} #{pk}: {before.row(label, pk)} → {after.row(label, pk)}"
+
+
+# Per-person outputs that are not HTTP responses, scanned like responses: each is
+# ``callable(world, persona) -> iterable of (where, text)``. Add notifications (in-app feed, emails, digests)
+# here when they land: ``lambda world, p: ((f"notification {n.pk}", n.text) for n in ...)``.
+FEEDS: list = []
