@@ -94,7 +94,9 @@ def query_filters(request, serializer_class) -> dict:
 ERROR_SCHEMAS = {
     "Error": {
         "type": "object",
-        "description": "A refusal (403) or a row that is not there or not yours (404).",
+        "description": (
+            "A refusal (403), a row that is not there or not yours (404), a request body the API does not read (415)."
+        ),
         "properties": {"detail": {"type": "string"}},
         "required": ["detail"],
     },
@@ -117,7 +119,8 @@ class AutoSchema(SpectacularAutoSchema):
     """drf-spectacular's schema, plus the error answers every operation can give.
 
     400 for bad input (a request body, or a list's filters and page size), 403 for a person who is not logged in
-    or whose role does not allow the action, 404 for an id the caller may not see (and a list page past the end).
+    or whose role does not allow the action, 404 for an id the caller may not see (and a list page past the end),
+    415 for a request body that is not JSON, a form or multipart.
     """
 
     def _get_response_bodies(self, direction="response"):
@@ -130,6 +133,8 @@ class AutoSchema(SpectacularAutoSchema):
             errors["400"] = ("ValidationError", "Bad input: nothing was changed.")
         if "{" in self.path or is_list:
             errors["404"] = ("Error", "Not found, or not visible to you." if "{" in self.path else "No such page.")
+        if self.method in ("POST", "PUT", "PATCH") and self.get_request_serializer() is not None:
+            errors["415"] = ("Error", "The request body is not JSON, a form or multipart.")
         for code, (name, description) in sorted(errors.items()):
             component = ResolvedComponent(
                 name=name, type=ResolvedComponent.SCHEMA, schema=ERROR_SCHEMAS[name], object=name
