@@ -3,8 +3,9 @@
 The schema is read from ``/api/v1/schema/`` of the WSGI application (``portal.wsgi.application``, the one
 gunicorn and ``runserver`` serve), and every request goes through that application in-process: middleware,
 session, CSRF and all. ``schema.parametrize()`` makes one test per operation, so a route added to the API
-router is fuzzed without anyone adding it here; each test runs in its own transaction and each example in a
-savepoint that is rolled back, so a write (an approval, a new tier) never changes what the next example sees.
+router is fuzzed without anyone adding it here. Each example runs in a savepoint that is rolled back, inside the
+test's own savepoint (see ``conftest.py``), so a write (an approval, a new tier) never changes what the next
+example sees.
 
 Checks: no 5xx; the status code, the content type, the headers and the body are the documented ones.
 Ids in paths, query strings and bodies are, as often as not, the ids of rows that exist (whether or not the
