@@ -54,6 +54,7 @@ def scoped(model: str, kwarg: str = "pk", field: str = "pk", *, writes: bool = F
 
 
 PARTNERSHIP = "vendors.Partnership"
+RECEIPT = "notifications.Receipt"
 
 ROUTES: dict[str, Route] = {
     # --- the partner workspace (portal/urls_workspace.py) ---------------------------------------------------
@@ -70,6 +71,18 @@ ROUTES: dict[str, Route] = {
     "portal:invitation_revoke": scoped("vendors.Invitation", writes=True),
     "portal:invitation_accept": public("The token in the emailed link is the credential; a wrong one is a 404."),
     "portal:distribution": authenticated(filters=("vendor", "q")),
+    # --- notifications (portal/notifications/urls.py): the person's own, in the organization they work in ------
+    "notifications:inbox": authenticated(filters=("vendor", "unread")),
+    "notifications:bell": authenticated(),
+    "notifications:read_all": authenticated(writes=True),
+    "notifications:preferences": authenticated(writes=True),
+    "notifications:open": scoped(RECEIPT),
+    "notifications:read": scoped(RECEIPT, writes=True),
+    "notifications:unsubscribe": public(
+        "The signed token in the email is the credential (person and type); a forged one is refused.", writes=True
+    ),
+    "notifications:click": public("An email's link: an unguessable token records the first open, then login."),
+    "notifications:pixel": public("An email's open pixel: an unguessable token, the same image for any token."),
     # --- the vendor console (vendors/urls.py) ---------------------------------------------------------------
     "console:partners": authenticated(filters=("q", "status", "tier", "distributor")),
     "console:applications": authenticated(),

@@ -49,6 +49,7 @@ INSTALLED_APPS = [
     "drf_spectacular_sidecar",
     "django_htmx",
     "portal",
+    "portal.notifications",
     "vendors",
     "deals",
     "leads",
@@ -200,6 +201,22 @@ CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TIMEZONE = TIME_ZONE
 CELERY_TASK_DEFAULT_QUEUE = env.str("CELERY_QUEUE", default="onepane")
+# A request that cannot reach Redis gives up quickly: the outbox row is written and the beat re-sends it.
+CELERY_BROKER_CONNECTION_TIMEOUT = env.float("CELERY_BROKER_CONNECTION_TIMEOUT", default=2.0)
+CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+# A task whose worker died unacknowledged goes back to the queue after this many seconds.
+CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": env.int("CELERY_VISIBILITY_TIMEOUT", default=3600)}
+CELERY_BEAT_SCHEDULE = {
+    "resend-pending-emails": {"task": "portal.notifications.tasks.resend_pending_emails", "schedule": 60.0},
+    "send-due-digests": {"task": "portal.notifications.tasks.send_due_digests", "schedule": 900.0},
+}
+
+# Notifications: emails not delivered this many seconds after they were handed to Celery are handed over
+# again by the beat; a refused email is tried this many times (with exponential backoff) before it is failed.
+ONEPANE_EMAIL_RESEND_AFTER = env.int("ONEPANE_EMAIL_RESEND_AFTER", default=120)
+ONEPANE_EMAIL_MAX_ATTEMPTS = env.int("ONEPANE_EMAIL_MAX_ATTEMPTS", default=5)
+ONEPANE_EMAIL_RETRY_BASE = env.int("ONEPANE_EMAIL_RETRY_BASE", default=30)
+ONEPANE_EMAIL_DOMAIN = env.str("ONEPANE_EMAIL_DOMAIN", default="onepane.local")
 
 ONEPANE_INVITATION_DAYS = env.int("ONEPANE_INVITATION_DAYS", default=7)
 ONEPANE_BASE_URL = env.str("ONEPANE_BASE_URL", default="http://127.0.0.1:8000")

@@ -5,6 +5,7 @@ from django.urls import include, path
 urlpatterns = [
     path("", include("portal.urls_workspace")),
     path("console/", include("vendors.urls")),
+    path("notifications/", include("portal.notifications.urls")),
     path("accounts/", include("allauth.urls")),
     path("api/v1/", include("portal.urls_api")),
     path("admin/", admin.site.urls),

@@ -23,6 +23,7 @@ from django.utils import timezone
 from django.utils.text import slugify
 from guardian.shortcuts import assign_perm, remove_perm
 
+from portal.notifications import services as notifications
 from vendors import access
 from vendors.models import (
     Distribution,
@@ -190,9 +191,12 @@ def invitation_create(
     if Membership.objects.filter(organization=organization, user__email__iexact=email).exists():
         raise ValidationError({"email": "This person is already in your organization."})
     # A new invitation replaces an open one to the same address.
-    Invitation.objects.filter(
+    replaced = Invitation.objects.filter(
         organization=organization, email=email, accepted_at__isnull=True, revoked_at__isnull=True
-    ).update(revoked_at=timezone.now())
+    )
+    for pk in replaced.values_list("pk", flat=True):
+        notifications.email_cancel(key=f"invitation:{pk}")
+    replaced.update(revoked_at=timezone.now())
     token = secrets.token_urlsafe(32)
     try:
         with transaction.atomic():
@@ -207,17 +211,32 @@ def invitation_create(
     except IntegrityError:
         # Someone invited the same address at the same moment; theirs stands.
         raise ValidationError({"email": "An invitation to this address was just sent."}) from None
-    from vendors.tasks import send_invitation_email
-
-    path = reverse("portal:invitation_accept", kwargs={"token": token})
-    transaction.on_commit(lambda: send_invitation_email.delay(invitation.pk, path))
+    url = notifications.absolute(reverse("portal:invitation_accept", kwargs={"token": token}))
+    notifications.email_send(
+        key=f"invitation:{invitation.pk}",
+        to=invitation.email,
+        subject=f"Join {organization.name} on Onepane",
+        template="vendors/email/invitation",
+        context={"invitation": invitation, "url": url},
+        sensitive=True,
+    )
+    notifications.notify(
+        kind="invitation.sent",
+        organization=organization,
+        vendor=organization if organization.kind == Kind.VENDOR else None,
+        subject=invitation,
+        actor=actor,
+        title=f"{actor.display_name} invited {invitation.email} to {organization.name}",
+        body=f"Role: {invitation.get_role_display()}. The link expires in {settings.ONEPANE_INVITATION_DAYS} days.",
+    )
     return invitation, token
 
 
 @transaction.atomic
 def invitation_revoke(*, actor, invitation: Invitation) -> None:
     require_role(actor, invitation.organization)
-    Invitation.objects.filter(pk=invitation.pk, accepted_at__isnull=True).update(revoked_at=timezone.now())
+    if Invitation.objects.filter(pk=invitation.pk, accepted_at__isnull=True).update(revoked_at=timezone.now()):
+        notifications.email_cancel(key=f"invitation:{invitation.pk}")
 
 
 def invitation_for_token(token: str) -> Invitation:
@@ -441,6 +460,18 @@ def _event(partnership, kind, actor, detail=""):
     )
 
 
+def _tell_partner(partnership: Partnership, kind: str, actor, title: str, body: str = "") -> None:
+    notifications.notify(
+        kind=kind,
+        organization=partnership.partner,
+        vendor=partnership.vendor,
+        subject=partnership,
+        actor=actor,
+        title=title,
+        body=body,
+    )
+
+
 def _check_distributor(vendor: Organization, distributor: Organization | None) -> None:
     if distributor is None:
         return
@@ -493,6 +524,15 @@ def partnership_apply(
     _grant([access.VIEW_RECORDS, access.MANAGE_PARTNERSHIP], [vendor.group], partnership)
     _grant([access.VIEW_RECORDS], _partner_side_groups(partnership), partnership)
     _event(partnership, PartnershipEvent.Kind.APPLIED, actor)
+    notifications.notify(
+        kind="partnership.applied",
+        organization=vendor,
+        vendor=vendor,
+        subject=partnership,
+        actor=actor,
+        title=f"{partner.name} applied to your partner program",
+        body=partnership.application_message[:500],
+    )
     return partnership
 
 
@@ -525,6 +565,13 @@ def partnership_approve(
     partnership.save()
     _grant([access.ACCESS_PROGRAM], _partner_side_groups(partnership), partnership)
     _event(partnership, PartnershipEvent.Kind.APPROVED, actor, f"Approved into {tier.name}.")
+    _tell_partner(
+        partnership,
+        "partnership.approved",
+        actor,
+        f"{partnership.vendor.name} approved your application: {tier.name} tier",
+        f"Your team now has access to {partnership.vendor.name}'s program, prices and content.",
+    )
     return partnership
 
 
@@ -542,6 +589,9 @@ def partnership_decline(*, actor, partnership: Partnership, reason: str) -> Part
     partnership.declined_at = timezone.now()
     partnership.save()
     _event(partnership, PartnershipEvent.Kind.DECLINED, actor, reason)
+    _tell_partner(
+        partnership, "partnership.declined", actor, f"{partnership.vendor.name} declined your application", reason
+    )
     return partnership
 
 
@@ -558,6 +608,13 @@ def partnership_change_tier(*, actor, partnership: Partnership, tier: Tier) -> P
     partnership.tier = tier
     partnership.save()
     _event(partnership, PartnershipEvent.Kind.TIER_CHANGED, actor, f"{old} → {tier.name}")
+    _tell_partner(
+        partnership,
+        "partnership.tier_changed",
+        actor,
+        f"{partnership.vendor.name} moved you to the {tier.name} tier",
+        f"{old} → {tier.name}",
+    )
     return partnership
 
 
@@ -574,6 +631,13 @@ def partnership_suspend(*, actor, partnership: Partnership, reason: str = "") ->
     partnership.save()
     _revoke([access.ACCESS_PROGRAM], _partner_side_groups(partnership), partnership)
     _event(partnership, PartnershipEvent.Kind.SUSPENDED, actor, partnership.status_reason)
+    _tell_partner(
+        partnership,
+        "partnership.suspended",
+        actor,
+        f"{partnership.vendor.name} suspended your partnership",
+        partnership.status_reason,
+    )
     return partnership
 
 
@@ -605,6 +669,13 @@ def partnership_end(*, actor, partnership: Partnership, reason: str = "") -> Par
     partnership.save()
     _revoke([access.ACCESS_PROGRAM], _partner_side_groups(partnership), partnership)
     _event(partnership, PartnershipEvent.Kind.ENDED, actor, partnership.status_reason)
+    _tell_partner(
+        partnership,
+        "partnership.ended",
+        actor,
+        f"{partnership.vendor.name} ended your partnership",
+        partnership.status_reason,
+    )
     return partnership
 
 

@@ -1,0 +1,520 @@
+"""Every write of the notifications app: telling people, the email outbox, read/open state, preferences.
+
+``notify`` is the one way any app tells someone something. Call it inside the service that makes the change:
+the notification, each person's receipt and their emails are written in that same transaction, and the
+emails are handed to Celery only after it commits (``transaction.on_commit``). A Redis outage or a dead
+worker leaves them ``pending``; ``emails_resend_pending`` (a beat job) hands them over again. Delivery
+locks the row while it sends (``SELECT … FOR UPDATE SKIP LOCKED``) and marks it sent in the same
+transaction, so two deliveries of one email never both send it.
+"""
+
+import logging
+import secrets
+import zoneinfo
+from datetime import datetime, time, timedelta
+
+from django.conf import settings
+from django.contrib.contenttypes.models import ContentType
+from django.core import signing
+from django.core.exceptions import ValidationError
+from django.core.mail import EmailMultiAlternatives
+from django.db import IntegrityError, transaction
+from django.template.loader import render_to_string
+from django.urls import reverse
+from django.utils import timezone
+
+from portal.notifications import kinds
+from portal.notifications.models import (
+    EmailMode,
+    Notification,
+    NotificationPreference,
+    NotificationSettings,
+    OutgoingEmail,
+    Receipt,
+)
+from vendors.models import Membership, Organization
+
+logger = logging.getLogger(__name__)
+
+UNSUBSCRIBE_SALT = "onepane.notifications.unsubscribe"
+DEFAULT_SETTINGS = {"time_zone": "UTC", "digest_hour": 8}
+
+
+class DeliveryFailed(Exception):
+    """Sending an email failed; ``final`` once it has used all its attempts."""
+
+    def __init__(self, message: str, *, final: bool):
+        super().__init__(message)
+        self.final = final
+
+
+def _max_attempts() -> int:
+    return getattr(settings, "ONEPANE_EMAIL_MAX_ATTEMPTS", 5)
+
+
+def absolute(path: str) -> str:
+    return settings.ONEPANE_BASE_URL.rstrip("/") + path
+
+
+# --- the outbox ---------------------------------------------------------------------------------------------
+
+
+def _enqueue_after_commit(email_ids: list[int]) -> None:
+    if not email_ids:
+        return
+
+    def hand_over():
+        from portal.notifications.tasks import deliver_email
+
+        for pk in email_ids:
+            try:
+                deliver_email.apply_async((pk,), retry=False)
+            except Exception:  # the broker is down: the row stays pending and the beat re-sends it
+                logger.warning("Could not enqueue email %s; the re-send job will deliver it.", pk, exc_info=True)
+                return
+
+    transaction.on_commit(hand_over)
+
+
+def _render(template: str, context: dict) -> tuple[str, str]:
+    return (
+        render_to_string(f"{template}.txt", context).strip() + "\n",
+        render_to_string(f"{template}.html", context),
+    )
+
+
+ERASED = "[Erased after delivery: this email carried a one-time link.]"
+
+
+def _outgoing(
+    *, key: str, to: str, subject: str, template: str, context: dict, user=None, headers=None, sensitive=False
+):
+    text, html = _render(template, context)
+    return OutgoingEmail(
+        key=key,
+        sensitive=sensitive,
+        to=to,
+        user=user,
+        subject=subject[:255],
+        text_body=text,
+        html_body=html,
+        headers=headers or {},
+        enqueued_at=timezone.now(),
+    )
+
+
+@transaction.atomic
+def email_send(
+    *,
+    key: str,
+    to: str,
+    subject: str,
+    template: str,
+    context: dict,
+    user=None,
+    headers=None,
+    sensitive: bool = False,
+) -> OutgoingEmail:
+    """Put one transactional email (an invitation, a password reset) in the outbox; it leaves after commit.
+
+    ``template`` names ``<template>.txt`` and ``<template>.html``. ``key`` names the email uniquely; sending
+    the same key again returns the first email instead. ``sensitive`` erases the bodies once delivered."""
+    existing = OutgoingEmail.objects.filter(key=key).first()
+    if existing:
+        return existing
+    email = _outgoing(
+        key=key,
+        to=to,
+        subject=subject,
+        template=template,
+        context=context,
+        user=user,
+        headers=headers,
+        sensitive=sensitive,
+    )
+    try:
+        with transaction.atomic():
+            email.save()
+    except IntegrityError:
+        return OutgoingEmail.objects.get(key=key)
+    _enqueue_after_commit([email.pk])
+    return email
+
+
+def email_cancel(*, key: str) -> bool:
+    """Withdraw an email that has not left yet (an invitation revoked before delivery). True if it was pending."""
+    return bool(
+        OutgoingEmail.objects.filter(key=key, status=OutgoingEmail.Status.PENDING).update(
+            status=OutgoingEmail.Status.CANCELLED, text_body=ERASED, html_body=""
+        )
+    )
+
+
+def email_deliver(*, email_id: int) -> bool:
+    """Send one pending email. True if this call sent it; False if it was sent, failed for good, or is being
+    sent right now by another worker. Raises ``DeliveryFailed`` when the mail server refused it."""
+    error = None
+    with transaction.atomic():
+        email = OutgoingEmail.objects.select_for_update(skip_locked=True).filter(pk=email_id).first()
+        if email is None or email.status != OutgoingEmail.Status.PENDING:
+            return False
+        message = EmailMultiAlternatives(
+            subject=email.subject,
+            body=email.text_body,
+            from_email=settings.DEFAULT_FROM_EMAIL,
+            to=[email.to],
+            headers={**email.headers, "Message-ID": email.message_id},
+        )
+        if email.html_body:
+            message.attach_alternative(email.html_body, "text/html")
+        try:
+            message.send()
+        except Exception as exc:  # noqa: BLE001 (any failure of the mail server is recorded, then retried)
+            error = f"{type(exc).__name__}: {exc}"
+            email.attempts += 1
+            email.last_error = error[:2000]
+            if email.attempts >= _max_attempts():
+                email.status = OutgoingEmail.Status.FAILED
+                email.failed_at = timezone.now()
+            email.save(update_fields=["attempts", "last_error", "status", "failed_at"])
+        else:
+            email.attempts += 1
+            email.status = OutgoingEmail.Status.SENT
+            email.sent_at = timezone.now()
+            fields = ["attempts", "status", "sent_at"]
+            if email.sensitive:
+                email.text_body, email.html_body = ERASED, ""
+                fields += ["text_body", "html_body"]
+            email.save(update_fields=fields)
+    if error:
+        final = email.status == OutgoingEmail.Status.FAILED
+        if final:
+            logger.error("Email %s failed for good after %s attempts: %s", email.pk, email.attempts, error)
+        raise DeliveryFailed(error, final=final)
+    return True
+
+
+def emails_resend_pending(*, now: datetime | None = None, limit: int = 500) -> int:
+    """Hand over again every email still pending a while after it was last handed over (the beat job)."""
+    now = now or timezone.now()
+    cutoff = now - timedelta(seconds=getattr(settings, "ONEPANE_EMAIL_RESEND_AFTER", 120))
+    ids = list(
+        OutgoingEmail.objects.filter(status=OutgoingEmail.Status.PENDING, enqueued_at__lt=cutoff)
+        .order_by("enqueued_at")
+        .values_list("pk", flat=True)[:limit]
+    )
+    if ids:
+        OutgoingEmail.objects.filter(pk__in=ids).update(enqueued_at=now)
+        from portal.notifications.tasks import deliver_email
+
+        for pk in ids:
+            try:
+                deliver_email.apply_async((pk,), retry=False)
+            except Exception:
+                logger.warning("The broker is still unreachable; %s emails wait for the next run.", len(ids))
+                OutgoingEmail.objects.filter(pk__in=ids, status=OutgoingEmail.Status.PENDING).update(enqueued_at=cutoff)
+                return 0
+    return len(ids)
+
+
+@transaction.atomic
+def email_retry(*, actor, email: OutgoingEmail) -> OutgoingEmail:
+    """A platform admin sends a failed email again."""
+    if not actor.is_staff:
+        raise ValidationError("Only platform admins retry failed emails.")
+    updated = OutgoingEmail.objects.filter(pk=email.pk, status=OutgoingEmail.Status.FAILED).update(
+        status=OutgoingEmail.Status.PENDING, attempts=0, failed_at=None, enqueued_at=timezone.now()
+    )
+    if updated:
+        _enqueue_after_commit([email.pk])
+    email.refresh_from_db()
+    return email
+
+
+# --- telling people -----------------------------------------------------------------------------------------
+
+
+def settings_for(user_ids) -> dict[int, dict]:
+    rows = NotificationSettings.objects.filter(user_id__in=list(user_ids)).values("user_id", "time_zone", "digest_hour")
+    found = {row["user_id"]: row for row in rows}
+    return {uid: found.get(uid, DEFAULT_SETTINGS) for uid in user_ids}
+
+
+def email_modes(user_ids, kind: kinds.Kind) -> dict[int, str]:
+    chosen = dict(
+        NotificationPreference.objects.filter(user_id__in=list(user_ids), kind=kind.key).values_list("user_id", "email")
+    )
+    return {uid: chosen.get(uid, kind.email) for uid in user_ids}
+
+
+def unsubscribe_token(user_id: int, kind: str) -> str:
+    return signing.dumps({"u": user_id, "k": kind}, salt=UNSUBSCRIBE_SALT, compress=True)
+
+
+def _notification_email(notification: Notification, kind: kinds.Kind, user, token: str) -> OutgoingEmail:
+    unsubscribe = absolute(reverse("notifications:unsubscribe", kwargs={"token": unsubscribe_token(user.pk, kind.key)}))
+    context = {
+        "notification": notification,
+        "kind": kind,
+        "person": user,
+        "organization": notification.organization,
+        "open_url": absolute(reverse("notifications:click", kwargs={"token": token})),
+        "pixel_url": absolute(reverse("notifications:pixel", kwargs={"token": token})),
+        "unsubscribe_url": unsubscribe,
+        "preferences_url": absolute(reverse("notifications:preferences")),
+    }
+    return _outgoing(
+        key=f"notification:{notification.pk}:{user.pk}",
+        to=user.email,
+        user=user,
+        subject=notification.title,
+        template="notifications/email/notification",
+        context=context,
+        headers={"List-Unsubscribe": f"<{unsubscribe}>", "List-Unsubscribe-Post": "List-Unsubscribe=One-Click"},
+    )
+
+
+@transaction.atomic
+def notify(
+    *,
+    kind: str,
+    organization: Organization,
+    title: str,
+    body: str = "",
+    vendor: Organization | None = None,
+    subject=None,
+    actor=None,
+    recipient=None,
+    key: str | None = None,
+) -> Notification | None:
+    """Tell ``organization`` (its people in the type's roles, or only ``recipient``) that something happened.
+
+    The acting person is not told about their own action. Returns ``None`` when nobody is left to tell, or
+    the existing notification when ``key`` was used before (a job that runs twice tells people once)."""
+    declared = kinds.get(kind)
+    if key and (existing := Notification.objects.filter(key=key).first()):
+        return existing
+    people = Membership.objects.filter(organization=organization).select_related("user")
+    if recipient is not None:
+        people = people.filter(user=recipient)
+    elif declared.roles is not None:
+        people = people.filter(role__in=declared.roles)
+    users = [
+        m.user
+        for m in people
+        if m.user.is_active and (recipient is not None or m.user_id != getattr(actor, "pk", None))
+    ]
+    if not users:
+        return None
+    notification = Notification(
+        organization=organization,
+        kind=declared.key,
+        vendor=vendor,
+        actor=actor if actor is not None and actor.is_authenticated else None,
+        title=title[:200],
+        body=body,
+        subject_type=ContentType.objects.get_for_model(subject) if subject is not None else None,
+        subject_id=subject.pk if subject is not None else None,
+        key=key,
+    )
+    try:
+        with transaction.atomic():
+            notification.save()
+    except IntegrityError:
+        return Notification.objects.get(key=key)
+    modes = email_modes([u.pk for u in users], declared)
+    receipts, emails = [], []
+    for user in users:
+        mode = modes[user.pk] if user.email else EmailMode.OFF
+        receipt = Receipt(
+            notification=notification,
+            user=user,
+            organization=organization,
+            vendor=vendor,
+            created_at=notification.created_at,
+            open_token=secrets.token_urlsafe(18),
+            email_state={
+                EmailMode.IMMEDIATE: Receipt.Email.QUEUED,
+                EmailMode.DIGEST: Receipt.Email.DIGEST,
+            }.get(mode, Receipt.Email.OFF),
+        )
+        if mode == EmailMode.IMMEDIATE:
+            receipt.email = _notification_email(notification, declared, user, receipt.open_token)
+            emails.append(receipt.email)
+        receipts.append(receipt)
+    OutgoingEmail.objects.bulk_create(emails)
+    for receipt in receipts:
+        if receipt.email is not None:
+            receipt.email_id = receipt.email.pk
+    Receipt.objects.bulk_create(receipts)
+    _enqueue_after_commit([e.pk for e in emails])
+    return notification
+
+
+# --- the daily digest ---------------------------------------------------------------------------------------
+
+
+def _zone(name: str):
+    try:
+        return zoneinfo.ZoneInfo(name)
+    except (zoneinfo.ZoneInfoNotFoundError, ValueError):
+        return zoneinfo.ZoneInfo("UTC")
+
+
+def digest_cutoff(now: datetime, time_zone: str, hour: int) -> tuple[datetime, str] | None:
+    """Today's digest moment in the person's zone, if it has passed: (that moment, the local date)."""
+    local_now = now.astimezone(_zone(time_zone))
+    moment = datetime.combine(local_now.date(), time(hour=hour), tzinfo=local_now.tzinfo)
+    if local_now < moment:
+        return None
+    return moment, local_now.date().isoformat()
+
+
+def digests_send_due(*, now: datetime | None = None) -> int:
+    """Send each person whose digest hour has passed today one email with everything waiting from before it.
+
+    Run by beat every 15 minutes; a run that missed the hour catches up later the same day. Notifications
+    that arrive after today's digest hour wait for tomorrow's. Returns how many digests were written."""
+    now = now or timezone.now()
+    waiting = set(Receipt.objects.filter(email_state=Receipt.Email.DIGEST).values_list("user_id", flat=True).distinct())
+    written = 0
+    for user_id, prefs in settings_for(waiting).items():
+        due = digest_cutoff(now, prefs["time_zone"], prefs["digest_hour"])
+        if due and _digest_write(user_id=user_id, before=due[0], local_date=due[1]):
+            written += 1
+    return written
+
+
+@transaction.atomic
+def _digest_write(*, user_id: int, before: datetime, local_date: str) -> bool:
+    key = f"digest:{user_id}:{local_date}"
+    if OutgoingEmail.objects.filter(key=key).exists():
+        return False
+    receipts = list(
+        Receipt.objects.select_for_update(skip_locked=True, of=("self",))
+        .filter(user_id=user_id, email_state=Receipt.Email.DIGEST, created_at__lt=before)
+        .select_related("notification", "notification__organization", "notification__vendor", "user")
+        .order_by("organization_id", "-created_at")
+    )
+    if not receipts:
+        return False
+    user = receipts[0].user
+    if not user.email or not user.is_active:
+        Receipt.objects.filter(pk__in=[r.pk for r in receipts]).update(email_state=Receipt.Email.OFF)
+        return False
+    items = [
+        {
+            "notification": r.notification,
+            "kind": kinds.REGISTRY.get(r.notification.kind),
+            "open_url": absolute(reverse("notifications:click", kwargs={"token": r.open_token})),
+        }
+        for r in receipts
+    ]
+    count = len(items)
+    email = _outgoing(
+        key=key,
+        to=user.email,
+        user=user,
+        subject=f"Your Onepane digest: {count} update{'s' if count != 1 else ''}",
+        template="notifications/email/digest",
+        context={
+            "person": user,
+            "items": items,
+            "count": count,
+            "local_date": local_date,
+            "preferences_url": absolute(reverse("notifications:preferences")),
+        },
+    )
+    email.save()
+    Receipt.objects.filter(pk__in=[r.pk for r in receipts]).update(email_state=Receipt.Email.DIGESTED, email=email)
+    _enqueue_after_commit([email.pk])
+    return True
+
+
+# --- reading ------------------------------------------------------------------------------------------------
+
+
+def receipt_open(*, receipt: Receipt, via: str) -> Receipt:
+    """The person opened the notification (clicked it in the app or in an email): read, and first open kept."""
+    now = timezone.now()
+    Receipt.objects.filter(pk=receipt.pk, opened_at__isnull=True).update(opened_at=now, opened_via=via)
+    Receipt.objects.filter(pk=receipt.pk, read_at__isnull=True).update(read_at=now)
+    receipt.refresh_from_db(fields=["opened_at", "opened_via", "read_at"])
+    return receipt
+
+
+def receipt_for_token(token: str) -> Receipt | None:
+    if not token or len(token) > 64:
+        return None
+    return Receipt.objects.filter(open_token=token).first()
+
+
+def email_opened(*, token: str) -> bool:
+    """An email's tracking pixel or link was fetched: record the first open. Unknown tokens are ignored."""
+    receipt = receipt_for_token(token)
+    if receipt is None:
+        return False
+    Receipt.objects.filter(pk=receipt.pk, opened_at__isnull=True).update(
+        opened_at=timezone.now(), opened_via=Receipt.Via.EMAIL
+    )
+    return True
+
+
+def receipt_mark_read(*, user, receipt: Receipt, read: bool = True) -> Receipt:
+    if receipt.user_id != user.pk:  # defensive: views already fetch through the selector
+        raise ValidationError("This is not your notification.")
+    Receipt.objects.filter(pk=receipt.pk).update(read_at=timezone.now() if read else None)
+    receipt.refresh_from_db(fields=["read_at"])
+    return receipt
+
+
+def receipts_mark_all_read(*, user, organization: Organization, vendor_id: int | None = None) -> int:
+    unread = Receipt.objects.filter(user=user, organization=organization, read_at__isnull=True)
+    if vendor_id:
+        unread = unread.filter(vendor_id=vendor_id)
+    return unread.update(read_at=timezone.now())
+
+
+# --- preferences --------------------------------------------------------------------------------------------
+
+
+@transaction.atomic
+def preferences_update(*, user, time_zone: str, digest_hour: int, modes: dict[str, str]) -> None:
+    """Save a person's time zone, digest hour and per-type email choice (types they cannot receive are ignored)."""
+    errors = {}
+    if time_zone not in zoneinfo.available_timezones():
+        errors["time_zone"] = "Choose a time zone from the list."
+    if not isinstance(digest_hour, int) or not 0 <= digest_hour <= 23:
+        errors["digest_hour"] = "Choose an hour between 0 and 23."
+    for key, mode in modes.items():
+        if key not in kinds.REGISTRY:
+            errors[key] = "Unknown notification type."
+        elif mode not in EmailMode.values:
+            errors[key] = "Choose immediately, daily digest or off."
+    if errors:
+        raise ValidationError(errors)
+    NotificationSettings.objects.update_or_create(
+        user=user, defaults={"time_zone": time_zone, "digest_hour": digest_hour}
+    )
+    for key, mode in modes.items():
+        NotificationPreference.objects.update_or_create(user=user, kind=key, defaults={"email": mode})
+
+
+def unsubscribe_read(token: str) -> tuple[int, kinds.Kind]:
+    """The person and type an unsubscribe link names, or ``ValidationError`` for a forged or broken link."""
+    try:
+        data = signing.loads(token, salt=UNSUBSCRIBE_SALT)
+        user_id, key = int(data["u"]), str(data["k"])
+    except (signing.BadSignature, KeyError, TypeError, ValueError):
+        raise ValidationError("This unsubscribe link is not valid.") from None
+    if key not in kinds.REGISTRY:
+        raise ValidationError("This unsubscribe link is not valid.")
+    return user_id, kinds.REGISTRY[key]
+
+
+@transaction.atomic
+def unsubscribe(*, token: str) -> tuple[int, kinds.Kind]:
+    """Turn off emails of one type for the person the signed link was made for. No login needed."""
+    user_id, kind = unsubscribe_read(token)
+    NotificationPreference.objects.update_or_create(user_id=user_id, kind=kind.key, defaults={"email": EmailMode.OFF})
+    return user_id, kind

@@ -1,0 +1,99 @@
+"""The channel's notification types: applications, approvals, tier changes, suspensions, invitations."""
+
+from django.urls import reverse
+
+from portal.notifications.kinds import Kind, register
+from portal.notifications.models import EmailMode
+from vendors import selectors
+from vendors.models import Membership
+
+Role = Membership.Role
+DECIDERS = (Role.ADMIN, Role.MANAGER)
+
+
+def _application_link(notification, user):
+    """The application in the vendor console, if the reader may still see that partnership."""
+    visible = selectors.partnerships_visible_to(user).filter(
+        pk=notification.subject_id, vendor_id=notification.organization_id
+    )
+    if notification.subject_id and visible.exists():
+        return reverse("console:partner_detail", kwargs={"pk": notification.subject_id})
+    return None
+
+
+def _vendor_link(notification, user):
+    """The vendor's page in the partner workspace, if the reader may see that vendor."""
+    vendor = notification.vendor
+    if vendor is not None and selectors.organizations_visible_to(user).filter(pk=vendor.pk).exists():
+        return reverse("portal:vendor_detail", kwargs={"slug": vendor.slug})
+    return None
+
+
+def _directory_link(notification, user):
+    return reverse("portal:directory")
+
+
+def _team_link(notification, user):
+    return reverse("portal:team")
+
+
+APPLICATION_RECEIVED = register(
+    Kind(
+        "partnership.applied",
+        "Partner application received",
+        "A partner applied to your partner program.",
+        roles=DECIDERS,
+        link=_application_link,
+    )
+)
+APPLICATION_APPROVED = register(
+    Kind(
+        "partnership.approved",
+        "Application approved",
+        "A vendor approved your organization's application to its program.",
+        link=_vendor_link,
+    )
+)
+APPLICATION_DECLINED = register(
+    Kind(
+        "partnership.declined",
+        "Application declined",
+        "A vendor declined your organization's application, with its reason.",
+        roles=DECIDERS,
+        link=_directory_link,
+    )
+)
+TIER_CHANGED = register(
+    Kind(
+        "partnership.tier_changed",
+        "Tier changed",
+        "A vendor moved your organization to another tier of its program.",
+        link=_vendor_link,
+    )
+)
+PARTNERSHIP_SUSPENDED = register(
+    Kind(
+        "partnership.suspended",
+        "Partnership suspended",
+        "A vendor suspended your organization's partnership.",
+        link=_vendor_link,
+    )
+)
+PARTNERSHIP_ENDED = register(
+    Kind(
+        "partnership.ended",
+        "Partnership ended",
+        "A vendor ended your organization's partnership.",
+        link=_vendor_link,
+    )
+)
+INVITATION_SENT = register(
+    Kind(
+        "invitation.sent",
+        "Invitation sent",
+        "Someone in your organization invited a new colleague.",
+        roles=(Role.ADMIN,),
+        email=EmailMode.DIGEST,
+        link=_team_link,
+    )
+)
