@@ -107,6 +107,11 @@ DAILY = {
     ("console:applications", "vendor"): "console applications",
     ("partnership-list", "vendor"): "API partnerships",
     ("portal:distribution", "distributor"): "distributor resellers",
+    ("notifications:inbox", "partner"): "notifications",
+    ("notifications:bell", "partner"): "notification bell",
+    ("notifications:inbox", "vendor"): "notifications",
+    ("notifications:bell", "vendor"): "notification bell",
+    ("notification-list", "vendor"): "API notifications",
 }
 LABELS = {
     "portal:team": "team",
