@@ -217,6 +217,8 @@ ONEPANE_EMAIL_RESEND_AFTER = env.int("ONEPANE_EMAIL_RESEND_AFTER", default=120)
 ONEPANE_EMAIL_MAX_ATTEMPTS = env.int("ONEPANE_EMAIL_MAX_ATTEMPTS", default=5)
 ONEPANE_EMAIL_RETRY_BASE = env.int("ONEPANE_EMAIL_RETRY_BASE", default=30)
 ONEPANE_EMAIL_DOMAIN = env.str("ONEPANE_EMAIL_DOMAIN", default="onepane.local")
+# How often the bell on every page asks for the unread count, in seconds.
+ONEPANE_BELL_POLL_SECONDS = env.int("ONEPANE_BELL_POLL_SECONDS", default=20)
 
 ONEPANE_INVITATION_DAYS = env.int("ONEPANE_INVITATION_DAYS", default=7)
 ONEPANE_BASE_URL = env.str("ONEPANE_BASE_URL", default="http://127.0.0.1:8000")

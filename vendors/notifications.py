@@ -5,9 +5,10 @@ from django.urls import reverse
 from portal.notifications.kinds import Kind, register
 from portal.notifications.models import EmailMode
 from vendors import selectors
-from vendors.models import Membership
+from vendors.models import Membership, Organization
 
 Role = Membership.Role
+VENDOR, PARTNER = Organization.Kind.VENDOR, Organization.Kind.PARTNER
 DECIDERS = (Role.ADMIN, Role.MANAGER)
 
 
@@ -21,12 +22,34 @@ def _application_link(notification, user):
     return None
 
 
+def _application_links(notifications, user):
+    """``_application_link`` of many notifications: one query."""
+    ids = {n.subject_id for n in notifications if n.subject_id}
+    visible = set(selectors.partnerships_visible_to(user).filter(pk__in=ids).values_list("pk", "vendor_id"))
+    return {
+        n.pk: reverse("console:partner_detail", kwargs={"pk": n.subject_id})
+        if (n.subject_id, n.organization_id) in visible
+        else None
+        for n in notifications
+    }
+
+
 def _vendor_link(notification, user):
     """The vendor's page in the partner workspace, if the reader may see that vendor."""
     vendor = notification.vendor
     if vendor is not None and selectors.organizations_visible_to(user).filter(pk=vendor.pk).exists():
         return reverse("portal:vendor_detail", kwargs={"slug": vendor.slug})
     return None
+
+
+def _vendor_links(notifications, user):
+    """``_vendor_link`` of many notifications: one query."""
+    ids = {n.vendor_id for n in notifications if n.vendor_id}
+    slugs = dict(selectors.organizations_visible_to(user).filter(pk__in=ids).values_list("pk", "slug"))
+    return {
+        n.pk: reverse("portal:vendor_detail", kwargs={"slug": slugs[n.vendor_id]}) if n.vendor_id in slugs else None
+        for n in notifications
+    }
 
 
 def _directory_link(notification, user):
@@ -43,7 +66,9 @@ APPLICATION_RECEIVED = register(
         "Partner application received",
         "A partner applied to your partner program.",
         roles=DECIDERS,
+        audience=(VENDOR,),
         link=_application_link,
+        links=_application_links,
     )
 )
 APPLICATION_APPROVED = register(
@@ -51,7 +76,9 @@ APPLICATION_APPROVED = register(
         "partnership.approved",
         "Application approved",
         "A vendor approved your organization's application to its program.",
+        audience=(PARTNER,),
         link=_vendor_link,
+        links=_vendor_links,
     )
 )
 APPLICATION_DECLINED = register(
@@ -59,6 +86,7 @@ APPLICATION_DECLINED = register(
         "partnership.declined",
         "Application declined",
         "A vendor declined your organization's application, with its reason.",
+        audience=(PARTNER,),
         roles=DECIDERS,
         link=_directory_link,
     )
@@ -68,7 +96,9 @@ TIER_CHANGED = register(
         "partnership.tier_changed",
         "Tier changed",
         "A vendor moved your organization to another tier of its program.",
+        audience=(PARTNER,),
         link=_vendor_link,
+        links=_vendor_links,
     )
 )
 PARTNERSHIP_SUSPENDED = register(
@@ -76,7 +106,9 @@ PARTNERSHIP_SUSPENDED = register(
         "partnership.suspended",
         "Partnership suspended",
         "A vendor suspended your organization's partnership.",
+        audience=(PARTNER,),
         link=_vendor_link,
+        links=_vendor_links,
     )
 )
 PARTNERSHIP_ENDED = register(
@@ -84,7 +116,9 @@ PARTNERSHIP_ENDED = register(
         "partnership.ended",
         "Partnership ended",
         "A vendor ended your organization's partnership.",
+        audience=(PARTNER,),
         link=_vendor_link,
+        links=_vendor_links,
     )
 )
 INVITATION_SENT = register(

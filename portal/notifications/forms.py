@@ -10,14 +10,25 @@ ZONES = sorted(zoneinfo.available_timezones())
 
 
 class InboxFilterForm(forms.Form):
+    """The inbox's filters. ``vendors`` are the ones the person's notifications came from; any other vendor id
+    in the query (stale, or someone else's) is dropped, so the page shows everything instead of an error."""
+
     unread = forms.BooleanField(required=False, label="Unread only")
 
-    def __init__(self, *args, vendors, **kwargs):
-        super().__init__(*args, **kwargs)
+    def __init__(self, data=None, *, vendors, **kwargs):
+        if data is not None and data.get("vendor") and data["vendor"] not in {str(v.pk) for v in vendors}:
+            data = data.copy()
+            data.pop("vendor")
+        super().__init__(data, **kwargs)
         self.fields["vendor"] = ObjectChoiceField(
             label="Vendor", required=False, objects=vendors, blank_label="All vendors"
         )
         self.order_fields(["vendor", "unread"])
+
+    def filters(self) -> dict:
+        self.is_valid()
+        data = getattr(self, "cleaned_data", {})
+        return {"vendor": data.get("vendor"), "unread": bool(data.get("unread"))}
 
 
 class PreferencesForm(forms.Form):

@@ -3,6 +3,7 @@ endpoints an email's links call: open tracking and one-click unsubscribe."""
 
 import base64
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
@@ -11,6 +12,7 @@ from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.cache import add_never_cache_headers, patch_vary_headers
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
@@ -30,15 +32,25 @@ def _partial(request) -> bool:
     return bool(htmx) and not htmx.boosted and not htmx.history_restore_request
 
 
+def _next(request) -> str:
+    """Where a plain (non-htmx) form goes back to: the page it came from, if it is ours."""
+    candidate = request.POST.get("next") or ""
+    if candidate and url_has_allowed_host_and_scheme(
+        candidate, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    ):
+        return candidate
+    return reverse("notifications:inbox")
+
+
 @require_GET
 @login_required
 def inbox(request):
     vendors = list(selectors.inbox_vendors(request.user, request.organization))
     form = InboxFilterForm(request.GET or None, vendors=vendors)
-    filters = form.cleaned_data if form.is_valid() else {}
-    vendor = filters.get("vendor")
+    filters = form.filters() if form.is_bound else {"vendor": None, "unread": False}
+    vendor = filters["vendor"]
     receipts = selectors.inbox(
-        request.user, request.organization, vendor_id=vendor.pk if vendor else None, unread=filters.get("unread", False)
+        request.user, request.organization, vendor_id=vendor.pk if vendor else None, unread=filters["unread"]
     )
     page = Paginator(receipts, PAGE_SIZE).get_page(request.GET.get("page"))
     context = {
@@ -46,9 +58,10 @@ def inbox(request):
         "page": page,
         "receipts": page.object_list,
         "vendor": vendor,
-        "filtered": bool(vendor or filters.get("unread")),
+        "filtered": bool(vendor or filters["unread"]),
         "unread": selectors.unread_count(request.user, request.organization),
         "cap": selectors.BELL_CAP,
+        "next": request.get_full_path(),
     }
     template = "notifications/_inbox_results.html" if _partial(request) else "notifications/inbox.html"
     response = render(request, template, context)
@@ -57,14 +70,25 @@ def inbox(request):
 
 
 @require_GET
-@login_required
 def bell(request):
-    """The bell: the unread count, swapped in place by htmx on every page (and refreshed every 20 seconds)."""
-    response = render(
-        request,
-        "notifications/_bell.html",
-        {"unread": selectors.unread_count(request.user, request.organization), "cap": selectors.BELL_CAP},
-    )
+    """The bell: the unread count, swapped in place by htmx on every page and asked for again every
+    ``ONEPANE_BELL_POLL_SECONDS``, and whenever the page marks something read (``notifications-changed``)."""
+    if not request.user.is_authenticated:
+        if not request.htmx:
+            return login_required(bell)(request)
+        # The session ended while the page was open: a plain bell, and 286 tells htmx to stop polling.
+        response = render(request, "notifications/_bell.html", {"polling": False}, status=286)
+    else:
+        response = render(
+            request,
+            "notifications/_bell.html",
+            {
+                "unread": selectors.unread_count(request.user, request.organization),
+                "cap": selectors.BELL_CAP,
+                "polling": True,
+                "poll_seconds": max(1, int(settings.ONEPANE_BELL_POLL_SECONDS)),
+            },
+        )
     add_never_cache_headers(response)
     return response
 
@@ -87,8 +111,10 @@ def open_notification(request, pk):
     may still see it (otherwise they see the notification alone)."""
     receipt = _own_receipt(request, pk)
     if request.organization is None or receipt.organization_id != request.organization.pk:
-        request.session[SESSION_KEY] = receipt.organization_id  # the link came from another of their workspaces
-        request.organization = receipt.notification.organization
+        # The link came from another of their workspaces (an email, a bookmark): work in that one now.
+        request.session[SESSION_KEY] = receipt.organization_id
+        request.membership = next(m for m in request.memberships if m.organization_id == receipt.organization_id)
+        request.organization = request.membership.organization
     services.receipt_open(receipt=receipt, via=Receipt.Via.APP)
     link = selectors.link_for(receipt, request.user)
     if link and "stay" not in request.GET:
@@ -107,19 +133,19 @@ def mark_read(request, pk):
     read = request.POST.get("read", "1") != "0"
     services.receipt_mark_read(user=request.user, receipt=receipt, read=read)
     if _partial(request):
-        response = render(request, "notifications/_receipt.html", {"receipt": receipt})
-        response["HX-Trigger"] = "notifications-changed"
+        response = render(request, "notifications/_receipt.html", {"receipt": receipt, "next": _next(request)})
+        response["HX-Trigger"] = "notifications-changed"  # the bell asks for its count again
         return response
-    return redirect(request.POST.get("next") if _safe_next(request) else reverse("notifications:inbox"))
+    return redirect(_next(request))
 
 
 @require_POST
 @login_required
 def read_all(request):
+    """Mark everything read in the organization the person works in, or only what one vendor sent."""
     vendor_id = request.POST.get("vendor") or None
     vendors = {v.pk for v in selectors.inbox_vendors(request.user, request.organization)}
     if vendor_id and (not vendor_id.isdigit() or int(vendor_id) not in vendors):
-        vendor_id = None
         messages.error(request, "That vendor is not in your notifications; nothing was marked.")
         return redirect("notifications:inbox")
     count = services.receipts_mark_all_read(
@@ -130,21 +156,15 @@ def read_all(request):
     return redirect(f"{url}?vendor={vendor_id}" if vendor_id else url)
 
 
-def _safe_next(request) -> bool:
-    from django.utils.http import url_has_allowed_host_and_scheme
-
-    candidate = request.POST.get("next") or ""
-    return bool(candidate) and url_has_allowed_host_and_scheme(
-        candidate, allowed_hosts={request.get_host()}, require_https=request.is_secure()
-    )
+def _receivable_kinds(request) -> list[kinds.Kind]:
+    """The types the person can receive in any organization they work in (settings are per person)."""
+    return kinds.available_to(request.memberships)
 
 
 @require_http_methods(["GET", "POST"])
 @login_required
 def preferences(request):
-    role = request.membership.role if request.membership else None
-    available = kinds.for_roles(role) if role else sorted(kinds.REGISTRY.values(), key=lambda k: k.key)
-    form = PreferencesForm(request.POST or None, user=request.user, kinds=available)
+    form = PreferencesForm(request.POST or None, user=request.user, kinds=_receivable_kinds(request))
     if request.method == "POST" and form.is_valid():
         try:
             services.preferences_update(
