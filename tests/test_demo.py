@@ -5,8 +5,10 @@ back through the same selectors the pages use.
 """
 
 import io
+from contextlib import redirect_stderr, redirect_stdout
 from datetime import timedelta
 from decimal import Decimal
+from types import SimpleNamespace
 
 import pytest
 from django.contrib.auth import authenticate, get_user_model
@@ -14,8 +16,9 @@ from django.core.management import CommandError, call_command
 from django.db import transaction
 from django.utils import timezone
 
+from portal.notifications.models import OutgoingEmail, Receipt
 from vendors import selectors
-from vendors.management.commands.demo import PASSWORD, PERSONAS
+from vendors.management.commands.demo import OUTBOX_URL, PASSWORD, PERSONAS, READ_AFTER_DAYS
 from vendors.models import Organization, Partnership, Product, Tier
 
 User = get_user_model()
@@ -35,12 +38,20 @@ def organization_of(user):
 
 
 @pytest.fixture(scope="class")
-def demo_output(django_db_setup, django_db_blocker):
+def demo_run(django_db_setup, django_db_blocker):
+    """The demo, built once for the class: what the command printed, and anything else that reached the
+    terminal while it ran (an email backend printing to the console would)."""
     with django_db_blocker.unblock(), transaction.atomic():
-        out = io.StringIO()
-        call_command("demo", stdout=out)
-        yield out.getvalue()
+        out, stray = io.StringIO(), io.StringIO()
+        with redirect_stdout(stray), redirect_stderr(stray):
+            call_command("demo", stdout=out)
+        yield SimpleNamespace(output=out.getvalue(), stray=stray.getvalue())
         transaction.set_rollback(True)
+
+
+@pytest.fixture(scope="class")
+def demo_output(demo_run):
+    return demo_run.output
 
 
 @pytest.mark.usefixtures("db")
@@ -155,6 +166,32 @@ class TestTheDemoWorld:
         suspended = Organization.objects.get(status=Organization.Status.SUSPENDED)
         member = suspended.memberships.first().user
         assert selectors.memberships_of_user(member) == []
+
+    def test_each_personas_bell_has_the_last_weeks_news_unread_and_older_news_read(self, demo_output):
+        cutoff = timezone.now() - timedelta(days=READ_AFTER_DAYS)
+        for label in ("Partner admin", "Partner rep", "Vendor channel manager"):
+            user = person(label)
+            inbox = Receipt.objects.filter(user=user, organization=organization_of(user))
+            unread = inbox.filter(read_at=None)
+            assert unread.exists(), f"{label}: the bell is empty"
+            assert not unread.filter(created_at__lt=cutoff).exists()
+            assert inbox.filter(created_at__lt=cutoff).exists(), f"{label}: no history"
+        # Dated with the events they tell: the rep's newest news is the Acme tier change, twelve days ago.
+        newest = Receipt.objects.filter(user=person("Partner rep")).select_related("notification").first()
+        assert newest.notification.title == "Acme Networks moved you to the Gold tier"
+        assert 11 <= (timezone.now() - newest.created_at).days <= 12
+        assert newest.email_state == Receipt.Email.DIGESTED  # the rep gets tier changes in the daily digest
+        assert OutgoingEmail.objects.filter(to=person("Partner rep").email, key__startswith="digest:").exists()
+
+    def test_every_email_is_in_the_outbox_and_none_reached_the_terminal(self, demo_run):
+        emails = OutgoingEmail.objects.all()
+        assert emails.count() > 100
+        assert set(emails.values_list("status", flat=True)) == {OutgoingEmail.Status.SENT}
+        invitation = emails.get(to="jamie.lee@initech.example")
+        assert invitation.sensitive and "/invitations/" not in invitation.text_body
+        assert demo_run.stray == ""
+        assert OUTBOX_URL in demo_run.output and "runserver" in demo_run.output
+        assert len(demo_run.output.splitlines()) < 20
 
     def test_running_it_again_is_refused_politely_and_changes_nothing(self, demo_output):
         before = Organization.objects.count(), User.objects.count(), Partnership.objects.count()

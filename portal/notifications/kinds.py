@@ -54,3 +54,8 @@ def available_to(memberships) -> list[Kind]:
     per person, not per organization)."""
     pairs = {(m.organization.kind, m.role) for m in memberships}
     return sorted((k for k in REGISTRY.values() if any(receives(k, *pair) for pair in pairs)), key=lambda k: k.key)
+
+
+def for_roles(role: str | None) -> list[Kind]:
+    """The types a person with ``role`` can receive, whatever the kind of organization."""
+    return sorted((k for k in REGISTRY.values() if k.roles is None or role in k.roles), key=lambda k: k.key)

@@ -46,9 +46,12 @@ class OutgoingEmail(models.Model):
     # Carries a one-time secret (an invitation link, a password reset): the bodies are erased once delivered.
     sensitive = models.BooleanField(default=False)
     status = models.CharField(max_length=10, choices=Status.choices, default=Status.PENDING)
+    # Attempts started, counted before sending: one a worker died in counts too.
     attempts = models.PositiveSmallIntegerField(default=0)
     last_error = models.TextField(blank=True)
     created_at = models.DateTimeField(default=timezone.now)
+    # When it was last handed to Celery, or when the task's retry of a refused email is due: the re-send
+    # job hands a pending email over again once this is ONEPANE_EMAIL_RESEND_AFTER seconds in the past.
     enqueued_at = models.DateTimeField(null=True, blank=True)
     sent_at = models.DateTimeField(null=True, blank=True)
     failed_at = models.DateTimeField(null=True, blank=True)

@@ -4,8 +4,8 @@
 the notification, each person's receipt and their emails are written in that same transaction, and the
 emails are handed to Celery only after it commits (``transaction.on_commit``). A Redis outage or a dead
 worker leaves them ``pending``; ``emails_resend_pending`` (a beat job) hands them over again. Delivery
-locks the row while it sends (``SELECT … FOR UPDATE SKIP LOCKED``) and marks it sent in the same
-transaction, so two deliveries of one email never both send it.
+counts the attempt first, then locks the row while it sends (``SELECT … FOR UPDATE SKIP LOCKED``) and marks
+it sent in the same transaction, so two deliveries of one email never both send it (docs/adr/0002).
 """
 
 import logging
@@ -14,6 +14,7 @@ import zoneinfo
 from datetime import datetime, time, timedelta
 
 from django.conf import settings
+from django.contrib.auth import get_user_model
 from django.contrib.contenttypes.models import ContentType
 from django.core import signing
 from django.core.exceptions import ValidationError
@@ -39,13 +40,21 @@ logger = logging.getLogger(__name__)
 UNSUBSCRIBE_SALT = "onepane.notifications.unsubscribe"
 DEFAULT_SETTINGS = {"time_zone": "UTC", "digest_hour": 8}
 
+# The daily digest as a whole: what its own unsubscribe link (and List-Unsubscribe header) turns off.
+DIGEST = kinds.Kind(
+    "digest",
+    "Daily digest",
+    "One email a day with the updates you chose to get in a digest. They still appear under the bell in Onepane.",
+)
+
 
 class DeliveryFailed(Exception):
     """Sending an email failed; ``final`` once it has used all its attempts."""
 
-    def __init__(self, message: str, *, final: bool):
+    def __init__(self, message: str, *, final: bool, retry_in: int = 0):
         super().__init__(message)
         self.final = final
+        self.retry_in = retry_in
 
 
 def _max_attempts() -> int:
@@ -150,13 +159,44 @@ def email_cancel(*, key: str) -> bool:
     )
 
 
+def retry_delay(attempts: int) -> int:
+    """Seconds to wait before trying again an email refused ``attempts`` times: 30 s, 1 min, 2 min, … (≤ 1 h)."""
+    base = getattr(settings, "ONEPANE_EMAIL_RETRY_BASE", 30)
+    return min(base * 2 ** max(attempts - 1, 0), 3600)
+
+
 def email_deliver(*, email_id: int) -> bool:
-    """Send one pending email. True if this call sent it; False if it was sent, failed for good, or is being
-    sent right now by another worker. Raises ``DeliveryFailed`` when the mail server refused it."""
-    error = None
+    """Send one pending email. True if this call sent it; False if it was sent, cancelled, failed for good, or
+    is being sent right now by another worker. Raises ``DeliveryFailed`` when the mail server refused it.
+
+    Two short transactions. The first claims an attempt and commits it, so a worker that dies while sending
+    still uses up one of the email's attempts (an email that kills every worker fails for good instead of
+    being re-sent forever). The second locks the row (``SELECT … FOR UPDATE SKIP LOCKED``), sends, and
+    records the outcome before it commits: while one worker sends, every other delivery of the same email
+    skips it, and once it is marked sent nobody sends it again."""
+    now = timezone.now()
     with transaction.atomic():
         email = OutgoingEmail.objects.select_for_update(skip_locked=True).filter(pk=email_id).first()
         if email is None or email.status != OutgoingEmail.Status.PENDING:
+            return False
+        if email.attempts >= _max_attempts():
+            # Its last attempt never finished: the worker stopped while sending it.
+            email.status = OutgoingEmail.Status.FAILED
+            email.failed_at = now
+            email.last_error = email.last_error or "The worker stopped while sending it."
+            email.save(update_fields=["status", "failed_at", "last_error"])
+            logger.error("Email %s failed for good: %s attempts never finished.", email.pk, email.attempts)
+            return False
+        email.attempts += 1
+        email.save(update_fields=["attempts"])
+    error = None
+    with transaction.atomic():
+        email = (
+            OutgoingEmail.objects.select_for_update(skip_locked=True)
+            .filter(pk=email_id, status=OutgoingEmail.Status.PENDING)
+            .first()
+        )
+        if email is None:
             return False
         message = EmailMultiAlternatives(
             subject=email.subject,
@@ -171,17 +211,19 @@ def email_deliver(*, email_id: int) -> bool:
             message.send()
         except Exception as exc:  # noqa: BLE001 (any failure of the mail server is recorded, then retried)
             error = f"{type(exc).__name__}: {exc}"
-            email.attempts += 1
             email.last_error = error[:2000]
+            fields = ["last_error", "status", "failed_at", "enqueued_at"]
             if email.attempts >= _max_attempts():
                 email.status = OutgoingEmail.Status.FAILED
                 email.failed_at = timezone.now()
-            email.save(update_fields=["attempts", "last_error", "status", "failed_at"])
+            else:
+                # The task retries it then; the re-send job only steps in if that retry is lost.
+                email.enqueued_at = timezone.now() + timedelta(seconds=retry_delay(email.attempts))
+            email.save(update_fields=fields)
         else:
-            email.attempts += 1
             email.status = OutgoingEmail.Status.SENT
             email.sent_at = timezone.now()
-            fields = ["attempts", "status", "sent_at"]
+            fields = ["status", "sent_at"]
             if email.sensitive:
                 email.text_body, email.html_body = ERASED, ""
                 fields += ["text_body", "html_body"]
@@ -190,7 +232,7 @@ def email_deliver(*, email_id: int) -> bool:
         final = email.status == OutgoingEmail.Status.FAILED
         if final:
             logger.error("Email %s failed for good after %s attempts: %s", email.pk, email.attempts, error)
-        raise DeliveryFailed(error, final=final)
+        raise DeliveryFailed(error, final=final, retry_in=retry_delay(email.attempts))
     return True
 
 
@@ -287,23 +329,23 @@ def notify(
     recipient=None,
     key: str | None = None,
 ) -> Notification | None:
-    """Tell ``organization`` (its people in the type's roles, or only ``recipient``) that something happened.
+    """Tell ``organization``'s people in the type's roles that something happened; ``recipient`` narrows that
+    to one of them (someone outside the organization or the type's roles is not told).
 
-    The acting person is not told about their own action. Returns ``None`` when nobody is left to tell, or
+    The acting person is never told about their own action. Returns ``None`` when nobody is left to tell, or
     the existing notification when ``key`` was used before (a job that runs twice tells people once)."""
     declared = kinds.get(kind)
+    if declared.audience is not None and organization.kind not in declared.audience:
+        raise ValueError(f"{kind} is told to {', '.join(declared.audience)} organizations, not to {organization.kind}s.")
     if key and (existing := Notification.objects.filter(key=key).first()):
         return existing
     people = Membership.objects.filter(organization=organization).select_related("user")
+    if declared.roles is not None:
+        people = people.filter(role__in=declared.roles)
     if recipient is not None:
         people = people.filter(user=recipient)
-    elif declared.roles is not None:
-        people = people.filter(role__in=declared.roles)
-    users = [
-        m.user
-        for m in people
-        if m.user.is_active and (recipient is not None or m.user_id != getattr(actor, "pk", None))
-    ]
+    actor_id = getattr(actor, "pk", None)
+    users = [m.user for m in people if m.user.is_active and m.user_id != actor_id]
     if not users:
         return None
     notification = Notification(
@@ -376,7 +418,9 @@ def digests_send_due(*, now: datetime | None = None) -> int:
     Run by beat every 15 minutes; a run that missed the hour catches up later the same day. Notifications
     that arrive after today's digest hour wait for tomorrow's. Returns how many digests were written."""
     now = now or timezone.now()
-    waiting = set(Receipt.objects.filter(email_state=Receipt.Email.DIGEST).values_list("user_id", flat=True).distinct())
+    waiting = set(
+        Receipt.objects.filter(email_state=Receipt.Email.DIGEST).order_by().values_list("user_id", flat=True).distinct()
+    )
     written = 0
     for user_id, prefs in settings_for(waiting).items():
         due = digest_cutoff(now, prefs["time_zone"], prefs["digest_hour"])
@@ -411,6 +455,9 @@ def _digest_write(*, user_id: int, before: datetime, local_date: str) -> bool:
         for r in receipts
     ]
     count = len(items)
+    unsubscribe_url = absolute(
+        reverse("notifications:unsubscribe", kwargs={"token": unsubscribe_token(user.pk, DIGEST.key)})
+    )
     email = _outgoing(
         key=key,
         to=user.email,
@@ -423,7 +470,9 @@ def _digest_write(*, user_id: int, before: datetime, local_date: str) -> bool:
             "count": count,
             "local_date": local_date,
             "preferences_url": absolute(reverse("notifications:preferences")),
+            "unsubscribe_url": unsubscribe_url,
         },
+        headers={"List-Unsubscribe": f"<{unsubscribe_url}>", "List-Unsubscribe-Post": "List-Unsubscribe=One-Click"},
     )
     email.save()
     Receipt.objects.filter(pk__in=[r.pk for r in receipts]).update(email_state=Receipt.Email.DIGESTED, email=email)
@@ -498,23 +547,43 @@ def preferences_update(*, user, time_zone: str, digest_hour: int, modes: dict[st
     )
     for key, mode in modes.items():
         NotificationPreference.objects.update_or_create(user=user, kind=key, defaults={"email": mode})
+    _drop_waiting(user.pk, [key for key, mode in modes.items() if mode == EmailMode.OFF])
+
+
+def _drop_waiting(user_id: int, kind_keys: list[str]) -> None:
+    """Types just turned off: what was waiting for the person's next digest is not emailed either."""
+    if kind_keys:
+        Receipt.objects.filter(
+            user_id=user_id, email_state=Receipt.Email.DIGEST, notification__kind__in=kind_keys
+        ).update(email_state=Receipt.Email.OFF)
 
 
 def unsubscribe_read(token: str) -> tuple[int, kinds.Kind]:
-    """The person and type an unsubscribe link names, or ``ValidationError`` for a forged or broken link."""
+    """The person and type an unsubscribe link names (``DIGEST`` for the digest's own link), or
+    ``ValidationError`` for a forged or broken link, or one whose person no longer exists."""
+    invalid = ValidationError("This unsubscribe link is not valid.")
     try:
         data = signing.loads(token, salt=UNSUBSCRIBE_SALT)
         user_id, key = int(data["u"]), str(data["k"])
     except (signing.BadSignature, KeyError, TypeError, ValueError):
-        raise ValidationError("This unsubscribe link is not valid.") from None
-    if key not in kinds.REGISTRY:
-        raise ValidationError("This unsubscribe link is not valid.")
-    return user_id, kinds.REGISTRY[key]
+        raise invalid from None
+    kind = DIGEST if key == DIGEST.key else kinds.REGISTRY.get(key)
+    if kind is None or not get_user_model().objects.filter(pk=user_id).exists():
+        raise invalid
+    return user_id, kind
 
 
 @transaction.atomic
 def unsubscribe(*, token: str) -> tuple[int, kinds.Kind]:
-    """Turn off emails of one type for the person the signed link was made for. No login needed."""
+    """Turn off emails of one type (or the whole daily digest: every type the person gets in it) for the
+    person the signed link was made for. No login needed; what was waiting for their digest is dropped too."""
     user_id, kind = unsubscribe_read(token)
-    NotificationPreference.objects.update_or_create(user_id=user_id, kind=kind.key, defaults={"email": EmailMode.OFF})
+    if kind is DIGEST:
+        chosen = dict(NotificationPreference.objects.filter(user_id=user_id).values_list("kind", "email"))
+        keys = [k.key for k in kinds.REGISTRY.values() if chosen.get(k.key, k.email) == EmailMode.DIGEST]
+    else:
+        keys = [kind.key]
+    for key in keys:
+        NotificationPreference.objects.update_or_create(user_id=user_id, kind=key, defaults={"email": EmailMode.OFF})
+    _drop_waiting(user_id, keys)
     return user_id, kind

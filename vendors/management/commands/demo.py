@@ -6,6 +6,13 @@ applications, suspensions, a decline and an ended partnership. Every write goes 
 ``vendors.services``, so the guardian grants are exactly the ones production would have; only the
 timestamps are moved into the past afterwards, so the history reads like two years of a real channel.
 
+The partnership services notify people as they do in production, so every persona's bell has a history:
+the notifications are moved into the past with their events, what is more than twenty days old has been read,
+and the rep gets tier changes in a daily digest. The build sends its emails to Django's in-memory backend
+(the addresses are made up, and ``make demo``'s output stays short); they are all in the outbox in the admin.
+Emails caused while clicking through the demo afterwards print in the ``runserver`` terminal (the console
+backend, the default without ``EMAIL_URL``).
+
 The data is the same on every run (fixed seed). Everyone's password is ``onepane-demo``.
 """
 
@@ -19,12 +26,16 @@ from decimal import Decimal
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.contrib.auth.hashers import make_password
+from django.contrib.contenttypes.models import ContentType
 from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
+from django.db.models import F, OuterRef, Subquery
 from django.test.utils import override_settings
 from django.utils import timezone
 
+from portal.notifications import services as notifications
+from portal.notifications.models import EmailMode, Notification, OutgoingEmail, Receipt
 from vendors import services
 from vendors.models import Membership, Organization, Partnership, PartnershipEvent, Product
 
@@ -32,6 +43,9 @@ PASSWORD = "onepane-demo"
 SEED = 20240611
 LOGIN_URL = "http://127.0.0.1:8000/accounts/login/"
 ADMIN_URL = "http://127.0.0.1:8000/admin/"
+OUTBOX_URL = f"{ADMIN_URL}notifications/outgoingemail/"
+# What people have read: everything told more than twenty days ago (the rest waits under the bell).
+READ_AFTER_DAYS = 20
 
 Role = Membership.Role
 Status = Partnership.Status
@@ -479,6 +493,7 @@ class Builder:
             self.partner(name, country, region, persona=index == 0)
         self.partnerships()
         self.finish()
+        self.deliver_outbox()
         return self.world
 
     def vendor(self, spec: VendorSpec):
@@ -563,8 +578,15 @@ class Builder:
         )
         if persona:
             admin = self.join(org, self.person("Alex", "Rivera", "alex.admin@initech.example"), Role.ADMIN)
-            self.join(org, self.person("Riley", "Chen", "riley.rep@initech.example"), Role.MEMBER)
+            rep = self.join(org, self.person("Riley", "Chen", "riley.rep@initech.example"), Role.MEMBER)
             self.join(org, self.person("Casey", "Nguyen", "casey.nguyen@initech.example"), Role.MANAGER)
+            # The rep reads email in Chicago and wants tier changes once a day, in the 08:00 digest.
+            notifications.preferences_update(
+                user=rep,
+                time_zone="America/Chicago",
+                digest_hour=8,
+                modes={"partnership.tier_changed": EmailMode.DIGEST},
+            )
         else:
             admin = self.join(org, self.someone(domain), Role.ADMIN)
             self.join(org, self.someone(domain), Role.MEMBER)
@@ -711,11 +733,18 @@ class Builder:
         return p
 
     def history(self, partnership, events, **dates):
-        """Move a partnership's dates and its events into the past (timestamps only; the states are real)."""
+        """Move a partnership's dates, its events and the notifications they sent into the past (timestamps
+        only; the states are real)."""
         dates["updated_at"] = max([*dates.values(), *events.values()])
         Partnership.objects.filter(pk=partnership.pk).update(**dates)
+        about = ContentType.objects.get_for_model(Partnership)
         for kind, when in events.items():
             PartnershipEvent.objects.filter(partnership=partnership, kind=kind).update(created_at=when)
+            told = Notification.objects.filter(
+                subject_type=about, subject_id=partnership.pk, kind=f"partnership.{kind}"
+            )
+            Receipt.objects.filter(notification__in=told).update(created_at=when)
+            told.update(created_at=when)
 
     # --- the last touches -------------------------------------------------------------------------------
 
@@ -737,12 +766,34 @@ class Builder:
             email="jamie.lee@initech.example",
             role=Role.MEMBER,
         )
+        self.reading()
         # One reseller's account is suspended by the platform (unpaid subscription): it shows in the admin,
         # and its people cannot work in it until a platform admin reactivates it.
         services.organization_set_status(
             actor=self.platform_admin,
             organization=self.world.partners["Lakeside Computer Center"],
             status=Organization.Status.SUSPENDED,
+        )
+
+    def reading(self):
+        """People have opened what they were told more than ``READ_AFTER_DAYS`` ago; the rep's digest of
+        yesterday went out. The last days' news stays unread, under the bell."""
+        cutoff = self.now - timedelta(days=READ_AFTER_DAYS)
+        for receipt in Receipt.objects.filter(created_at__lt=cutoff).select_related("user"):
+            notifications.receipt_mark_read(user=receipt.user, receipt=receipt)
+        Receipt.objects.filter(created_at__lt=cutoff).update(read_at=F("created_at") + timedelta(hours=3))
+        yesterday_afternoon = (self.now - timedelta(days=1)).replace(hour=20, minute=0)  # UTC: after 08:00 Chicago
+        notifications.digests_send_due(now=yesterday_afternoon)
+
+    def deliver_outbox(self):
+        """Send the outbox now, inside the build's one transaction (one commit, not two per email; the
+        hand-overs after the commit then find every email sent). Each notification email is dated when its
+        notification was told, so the outbox in the admin reads like the channel's history."""
+        for pk in OutgoingEmail.objects.filter(status=OutgoingEmail.Status.PENDING).values_list("pk", flat=True):
+            notifications.email_deliver(email_id=pk)
+        told_at = Subquery(Receipt.objects.filter(email=OuterRef("pk")).values("created_at")[:1])
+        OutgoingEmail.objects.filter(key__startswith="notification:").update(
+            created_at=told_at, enqueued_at=told_at, sent_at=told_at
         )
 
 
@@ -784,6 +835,7 @@ class Command(BaseCommand):
         level = trace_logger.level
         trace_logger.setLevel(logging.WARNING)
         try:
+            # In memory, not the console: hundreds of emails would bury the logins printed below.
             locmem = "django.core.mail.backends.locmem.EmailBackend"
             with override_settings(EMAIL_BACKEND=locmem), transaction.atomic():
                 world = Builder().build()
@@ -806,4 +858,7 @@ class Command(BaseCommand):
         width = max(len(email) for _, email, _ in PERSONAS)
         for label, email, what in PERSONAS:
             self.stdout.write(f"  {label:<23} {email:<{width}}  {what}")
+        self.stdout.write("")
+        self.stdout.write(f"Emails: every one the demo sent is in the outbox, {OUTBOX_URL} (as the platform admin).")
+        self.stdout.write("Emails you cause while clicking around print in the runserver terminal.")
         self.stdout.write("")
