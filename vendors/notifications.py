@@ -8,7 +8,7 @@ from vendors import selectors
 from vendors.models import Membership, Organization
 
 Role = Membership.Role
-VENDOR, PARTNER = Organization.Kind.VENDOR, Organization.Kind.PARTNER
+VENDOR, PARTNER, DISTRIBUTOR = Organization.Kind.VENDOR, Organization.Kind.PARTNER, Organization.Kind.DISTRIBUTOR
 DECIDERS = (Role.ADMIN, Role.MANAGER)
 
 
@@ -50,6 +50,10 @@ def _vendor_links(notifications, user):
         n.pk: reverse("portal:vendor_detail", kwargs={"slug": slugs[n.vendor_id]}) if n.vendor_id in slugs else None
         for n in notifications
     }
+
+
+def _resellers_link(notification, user):
+    return reverse("portal:distribution")
 
 
 def _directory_link(notification, user):
@@ -129,5 +133,15 @@ INVITATION_SENT = register(
         roles=(Role.ADMIN,),
         email=EmailMode.DIGEST,
         link=_team_link,
+    )
+)
+RESELLER_JOINED = register(
+    Kind(
+        "partnership.reseller_joined",
+        "New reseller",
+        "A vendor approved a reseller that buys its products through your organization.",
+        roles=DECIDERS,
+        audience=(DISTRIBUTOR,),
+        link=_resellers_link,
     )
 )

@@ -572,6 +572,16 @@ def partnership_approve(
         f"{partnership.vendor.name} approved your application: {tier.name} tier",
         f"Your team now has access to {partnership.vendor.name}'s program, prices and content.",
     )
+    if partnership.distributor_id:
+        notifications.notify(
+            kind="partnership.reseller_joined",
+            organization=partnership.distributor,
+            vendor=partnership.vendor,
+            subject=partnership,
+            actor=actor,
+            title=f"{partnership.partner.name} now sells {partnership.vendor.name} through you",
+            body=f"{partnership.vendor.name} approved {partnership.partner.name} into its {tier.name} tier.",
+        )
     return partnership
 
 

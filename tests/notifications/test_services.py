@@ -500,3 +500,21 @@ def test_an_invitation_tells_the_other_admins_and_emails_the_invitee(channel, dj
     assert Receipt.objects.get(notification=notification).email_state == Receipt.Email.DIGEST
     assert [m.to for m in mail.outbox] == [["dana@initech.example"]]
     assert mail.outbox[0].subject == "Join Initech Solutions on Onepane"
+
+
+def test_a_distributor_is_told_when_a_reseller_joins_a_vendor_through_it(channel):
+    chorus = f.partner("Chorus Networks")
+    partnership = services.partnership_apply(
+        actor=f.admin_of(chorus),
+        partner=chorus,
+        vendor=channel.globex,
+        message="We resell security.",
+        distributor=channel.northwind,
+    )
+    services.partnership_approve(actor=channel.globex_admin, partnership=partnership, tier=channel.standard)
+
+    told = Notification.objects.get(kind="partnership.reseller_joined", subject_id=partnership.pk)
+    assert told.organization == channel.northwind
+    assert told.title == "Chorus Networks now sells Globex Security through you"
+    assert list(told.receipts.values_list("user", flat=True)) == [channel.northwind_admin.pk]
+    assert Partnership.objects.get(pk=partnership.pk).status == "active"
