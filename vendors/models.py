@@ -45,6 +45,8 @@ class Organization(models.Model):
     program_criteria = models.TextField(
         blank=True, help_text="What the vendor expects of partners who apply (shown in the directory)."
     )
+    # Everyone in the organization must use a second factor (TOTP or a security key) to work in it.
+    require_mfa = models.BooleanField(default=False)
     created_at = models.DateTimeField(default=timezone.now)
 
     class Meta:

@@ -1,0 +1,102 @@
+"""Who may sign in how.
+
+- ``IdentityProvider``: an organization's own IdP (OpenID Connect or SAML 2.0). Saving one (through
+  ``services``) keeps an allauth ``SocialApp`` in step with it, so allauth runs the protocol.
+- ``VerifiedDomain``: an email domain an organization has proven it owns. Home-realm discovery sends people of
+  that domain to the organization's IdP; just-in-time provisioning and account linking accept only emails of
+  the IdP's own organization's verified domains.
+- ``ApiToken``: a personal token for the REST API. Only a hash of it is stored; it sees what its owner sees.
+"""
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.utils import timezone
+
+from vendors.models import Membership, Organization
+
+
+class IdentityProvider(models.Model):
+    class Protocol(models.TextChoices):
+        OIDC = "oidc", "OpenID Connect"
+        SAML = "saml", "SAML 2.0"
+
+    organization = models.ForeignKey(Organization, on_delete=models.CASCADE, related_name="identity_providers")
+    protocol = models.CharField(max_length=4, choices=Protocol.choices)
+    name = models.CharField(max_length=100, help_text="Shown on the login button, e.g. “Initech Okta”.")
+    # allauth's provider id: the URL names it (/accounts/oidc/<slug>/…, /accounts/saml/<slug>/…).
+    slug = models.SlugField(max_length=80, unique=True)
+    enabled = models.BooleanField(default=True)
+    default_role = models.CharField(max_length=10, choices=Membership.Role.choices, default=Membership.Role.MEMBER)
+    # OpenID Connect
+    issuer_url = models.URLField(blank=True, max_length=500)
+    client_id = models.CharField(max_length=255, blank=True)
+    client_secret = models.CharField(max_length=500, blank=True)
+    # SAML 2.0
+    metadata_url = models.URLField(blank=True, max_length=500)
+    metadata_xml = models.TextField(blank=True)
+    idp_entity_id = models.CharField(max_length=500, blank=True)
+    social_app = models.OneToOneField(
+        "socialaccount.SocialApp", null=True, blank=True, on_delete=models.SET_NULL, related_name="identity_provider"
+    )
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(default=timezone.now)
+    updated_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["organization__name", "name"]
+        constraints = [
+            # Home-realm discovery needs one answer: at most one enabled IdP per organization.
+            models.UniqueConstraint(
+                fields=["organization"], condition=Q(enabled=True), name="identityprovider_one_enabled"
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.name} ({self.get_protocol_display()}) for {self.organization}"
+
+
+class VerifiedDomain(models.Model):
+    organization = models.ForeignKey(Organization, on_delete=models.CASCADE, related_name="domains")
+    domain = models.CharField(max_length=253, unique=True, help_text="Lower case, e.g. initech.example.")
+    verification_token = models.CharField(max_length=64)
+    verified_at = models.DateTimeField(null=True, blank=True)
+    verified_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["domain"]
+
+    def __str__(self):
+        return self.domain
+
+    @property
+    def is_verified(self) -> bool:
+        return self.verified_at is not None
+
+
+class ApiToken(models.Model):
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="api_tokens")
+    name = models.CharField(max_length=100)
+    # The first characters of the token, shown in the list so a person can tell their tokens apart.
+    prefix = models.CharField(max_length=16)
+    key_hash = models.CharField(max_length=64, unique=True)
+    created_at = models.DateTimeField(default=timezone.now)
+    last_used_at = models.DateTimeField(null=True, blank=True)
+    expires_at = models.DateTimeField(null=True, blank=True)
+    revoked_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        indexes = [models.Index(fields=["user", "-created_at"], name="apitoken_user")]
+
+    def __str__(self):
+        return f"{self.name} ({self.prefix}…)"
+
+    @property
+    def is_active(self) -> bool:
+        return self.revoked_at is None and (self.expires_at is None or self.expires_at > timezone.now())
