@@ -6,6 +6,7 @@ urlpatterns = [
     path("", include("portal.urls_workspace")),
     path("console/", include("vendors.urls")),
     path("notifications/", include("portal.notifications.urls")),
+    path("settings/", include("portal.identity.urls")),
     path("accounts/", include("allauth.urls")),
     path("api/v1/", include("portal.urls_api")),
     path("admin/", admin.site.urls),
