@@ -83,6 +83,11 @@ ROUTES: dict[str, Route] = {
     ),
     "notifications:click": public("An email's link: an unguessable token records the first open, then login."),
     "notifications:pixel": public("An email's open pixel: an unguessable token, the same image for any token."),
+    # --- sign-in settings (portal/identity/urls.py): the current organization's, for its admins -------------
+    "identity:mfa_policy": authenticated(writes=True),
+    # API tokens: the person's own, whatever organization they work in (another's token is a 404).
+    "identity:tokens": authenticated(writes=True),
+    "identity:token_revoke": scoped("identity.ApiToken", writes=True),
     # --- the vendor console (vendors/urls.py) ---------------------------------------------------------------
     "console:partners": authenticated(filters=("q", "status", "tier", "distributor")),
     "console:applications": authenticated(),
@@ -101,6 +106,7 @@ ROUTES: dict[str, Route] = {
     "console:product_create": authenticated(writes=True),
     "console:product_edit": scoped("vendors.Product", writes=True),
     "console:program": authenticated(writes=True),
+    "console:alerts": authenticated(),
     # --- the REST API (portal/urls_api.py; the router's names are <basename>-<action>) ----------------------
     "api-schema": public("The OpenAPI schema: the shape of the API, no rows."),
     "api-docs": public("Swagger UI for the schema, served from our own static files; no rows."),
@@ -119,6 +125,13 @@ ROUTES: dict[str, Route] = {
     "tier-detail": scoped("vendors.Tier"),
     "product-list": authenticated(),
     "product-detail": scoped("vendors.Product"),
+    "notification-list": authenticated(),
+    "notification-detail": scoped(RECEIPT),
+    "notification-read": scoped(RECEIPT),
+    "notification-unread": scoped(RECEIPT),
+    "notification-read-all": authenticated(),
+    "notification-unread-count": authenticated(),
+    "notification-preferences": authenticated(),
     # --- the two admin pages anyone may open (the rest of admin/ is classified below) ------------------------
     "admin:login": public("The admin's login form."),
     "admin:logout": public("Logging out of the admin."),

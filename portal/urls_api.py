@@ -4,6 +4,7 @@ from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 from rest_framework.routers import DefaultRouter
 
+from portal.notifications import api as notifications_api
 from vendors import api as vendors_api
 
 # No ".json" twins of every route: the API speaks JSON only, and the viewsets' actions take no format argument
@@ -14,9 +15,16 @@ router.register("organizations", vendors_api.OrganizationViewSet, basename="orga
 router.register("partnerships", vendors_api.PartnershipViewSet, basename="partnership")
 router.register("tiers", vendors_api.TierViewSet, basename="tier")
 router.register("products", vendors_api.ProductViewSet, basename="product")
+router.register("notifications", notifications_api.NotificationViewSet, basename="notification")
+
+# One object per person (no id in the path): GET and PUT on the collection's address, which a router does not map.
+notification_preferences = notifications_api.NotificationPreferencesViewSet.as_view(
+    {"get": "retrieve", "put": "update"}
+)
 
 urlpatterns = [
     path("schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path("docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
+    path("notification-preferences/", notification_preferences, name="notification-preferences"),
     path("", include(router.urls)),
 ]

@@ -47,6 +47,27 @@ def link_for(receipt: Receipt, user) -> str | None:
     return kind.link(receipt.notification, user)
 
 
+def links_for(receipts, user) -> dict[int, str | None]:
+    """``link_for`` of many receipts (a page), by receipt id: one call per link resolver on the page, whatever
+    the number of rows, for the types that resolve their links in bulk (``Kind.links``)."""
+    batches: dict = {}  # resolver → notifications
+    single = []
+    for receipt in receipts:
+        kind = kinds.REGISTRY.get(receipt.notification.kind)
+        if kind is not None and kind.links is not None:
+            batches.setdefault(kind.links, []).append(receipt.notification)
+        else:
+            single.append(receipt)
+    found = {}
+    for resolve, notifications in batches.items():
+        found.update(resolve(notifications, user))
+    links = {receipt.pk: link_for(receipt, user) for receipt in single}
+    for receipt in receipts:
+        if receipt.pk not in links:
+            links[receipt.pk] = found.get(receipt.notification_id)
+    return links
+
+
 def alert_open_rates(vendor: Organization) -> list[dict]:
     """For a vendor: per notification type it sent to other organizations, how many people got it and how
     many opened it (in the app or by email). Counts only; the people are not named."""

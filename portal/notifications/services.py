@@ -336,7 +336,9 @@ def notify(
     the existing notification when ``key`` was used before (a job that runs twice tells people once)."""
     declared = kinds.get(kind)
     if declared.audience is not None and organization.kind not in declared.audience:
-        raise ValueError(f"{kind} is told to {', '.join(declared.audience)} organizations, not to {organization.kind}s.")
+        raise ValueError(
+            f"{kind} is told to {', '.join(declared.audience)} organizations, not to {organization.kind}s."
+        )
     if key and (existing := Notification.objects.filter(key=key).first()):
         return existing
     people = Membership.objects.filter(organization=organization).select_related("user")

@@ -9,6 +9,8 @@ from django.core.signals import request_finished, request_started
 from django.db import close_old_connections, transaction
 from django.test import override_settings
 
+from portal.notifications import services as notifications
+from portal.notifications.models import Receipt
 from tests import factories as f
 from tests.fuzz import harness
 from vendors.models import Membership, Partnership
@@ -27,13 +29,18 @@ def pytest_collection_modifyitems(items):
 def build_channel():
     """The ``channel`` of ``tests/conftest.py`` (same names, tiers, prices and partnerships), plus a partnership in
     every state Acme's manager can act on and a vendor Initech has not met yet, so that applying, approving,
-    declining, suspending, reactivating and ending can all succeed; and the two people's sessions."""
+    declining, suspending, reactivating and ending can all succeed; and the two people's sessions.
+
+    The channel's events notify as they happen: Acme's manager (there from the start) is told of each application,
+    Initech's admin of each approval, and has read one of them, so the notification operations meet real rows,
+    read and unread, each person's own and other people's."""
     acme = f.vendor("Acme Networks")
     globex = f.vendor("Globex Security")
     hooli = f.vendor("Hooli Cloud")
     northwind = f.distributor("Northwind Distribution")
     initech = f.partner("Initech Solutions")
     umbrella = f.partner("Umbrella IT")
+    acme_manager = f.member(acme, Membership.Role.MANAGER)
     gold = f.TierFactory(vendor=acme, name="Gold", rank=3, discount_percent=Decimal("30"), mdf_eligible=True)
     silver = f.TierFactory(vendor=acme, name="Silver", rank=2, discount_percent=Decimal("20"))
     standard = f.TierFactory(vendor=globex, name="Standard", rank=1, discount_percent=Decimal("10"))
@@ -54,10 +61,11 @@ def build_channel():
         vendor=globex, sku="GLX-FW", name="Firewall Appliance", list_price=Decimal("999.95"), currency="EUR"
     )
     f.ProductFactory(vendor=hooli, sku="HOO-VM", name="Virtual Machine", list_price=Decimal("12.5"))
-    acme_manager = f.member(acme, Membership.Role.MANAGER)
     f.member(acme, Membership.Role.MEMBER)
     f.member(initech, Membership.Role.MEMBER)
     initech_admin = f.admin_of(initech)
+    first = Receipt.objects.filter(user=initech_admin).order_by("pk").first()
+    notifications.receipt_mark_read(user=initech_admin, receipt=first)
     return SimpleNamespace(
         acme=acme,
         gold=gold,

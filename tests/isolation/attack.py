@@ -7,7 +7,8 @@ role) does not change the world the next request sees.
 
 What is checked, on every response: no 5xx, and no marker of a row the persona may not be shown (in the
 body, or in a redirect's Location), except markers the request itself carried (a search box repeats the
-search). Then, by kind of route:
+search); and no link to a row the persona may not see (a JSON ``url``, such as a notification's, or a
+redirect's Location, that names a row of a scoped route). Then, by kind of route:
 
 - scoped: a row the persona may not see answers exactly as a row that does not exist, and that answer
   is a 404 (405 for a method the route does not take); only the anonymous are turned away earlier (login
@@ -21,13 +22,15 @@ search). Then, by kind of route:
   persona may change.
 """
 
+import contextlib
 import copy
 import json
 import traceback
+from urllib.parse import urlsplit
 
 from django.conf import settings
 from django.db import transaction
-from django.urls import NoReverseMatch, reverse
+from django.urls import NoReverseMatch, Resolver404, resolve, reverse
 from rest_framework.test import APIClient
 
 from portal import routes
@@ -87,6 +90,8 @@ def filter_values(name: str, world, persona, rnd, *, missing=True) -> list:
         return [rnd.choice(w.Kind.values)]
     if name == "state":
         return ["active", "retired"]
+    if name == "unread":
+        return ["true", "false"]
     forbidden = rules.forbidden_markers(persona)
     if name == "q":
         hidden_products = sorted(m for m in forbidden if m.startswith(("xprd", "xsku")))
@@ -105,7 +110,7 @@ def filter_values(name: str, world, persona, rnd, *, missing=True) -> list:
     raise KeyError(name)
 
 
-KNOWN_FILTERS = ("vendor", "partner", "distributor", "tier", "status", "kind", "state", "q", "category")
+KNOWN_FILTERS = ("vendor", "partner", "distributor", "tier", "status", "kind", "state", "q", "category", "unread")
 
 
 def _contains(fields):
@@ -126,6 +131,8 @@ API_FILTERS = {
     (w.PRODUCT, "vendor"): _equals("vendor_id"),
     (w.PRODUCT, "category"): _equals("category"),
     (w.PRODUCT, "q"): _contains(("name", "sku", "description")),
+    (w.RECEIPT, "vendor"): _equals("vendor_id"),
+    (w.RECEIPT, "unread"): lambda row, value: value != "true" or row["read_at"] is None,
 }
 
 
@@ -187,8 +194,10 @@ class Sweep:
 
     # --- one request ------------------------------------------------------------------------------------------
 
-    def call(self, persona, endpoint, method, url, body=None):
-        """Send one request in a savepoint that is rolled back. Returns (response or None, state after a write).
+    def call(self, persona, endpoint, method, url, body=None, *, snapshot=False):
+        """Send one request in a savepoint that is rolled back. Returns (response or None, state after a write,
+        or after any request with ``snapshot``: a GET that names a row the persona may not see must not change
+        anything either, though opening a notification does change one's own).
 
         Every request is rolled back, so the state before each one is ``self.base``.
         """
@@ -203,7 +212,7 @@ class Sweep:
                 ours = [fr for fr in frames if "/.venv/" not in fr.filename and "/tests/" not in fr.filename]
                 where = f" at {ours[-1].filename}:{ours[-1].lineno}" if ours else ""
                 self.fail(persona, endpoint, method, url, f"500: {exc!r}{where}")
-            if response is not None and method not in READS:
+            if response is not None and (method not in READS or snapshot):
                 after = w.State()
             transaction.set_rollback(True)
         client.cookies = copy.deepcopy(cookies)  # a response that logs out or rotates the session changes nothing
@@ -212,6 +221,7 @@ class Sweep:
         if response.status_code >= 500:
             self.fail(persona, endpoint, method, url, f"{response.status_code}")
         self.scan(persona, endpoint, method, url, body, response)
+        self.check_links(persona, endpoint, method, url, response)
         return response, after
 
     def _send(self, client, endpoint, method, url, body):
@@ -234,6 +244,36 @@ class Sweep:
         if leaked:
             shown = ", ".join(f"{m} ({'#'.join(map(str, self.forbidden[persona.key][m]))})" for m in sorted(leaked))
             self.fail(persona, endpoint, method, url, f"{response.status_code} shows rows it may not: {shown}")
+
+    def check_links(self, persona, endpoint, method, url, response):
+        """Every link the response gives (a JSON ``url``, a redirect) to a row names one the persona may see."""
+        links = []
+        if response.get("Location"):
+            links.append(response["Location"])
+        streaming = getattr(response, "streaming", False)
+        if not streaming and response.get("Content-Type", "").startswith("application/json"):
+            with contextlib.suppress(ValueError):
+                links += list(_urls_in(json.loads(response.content)))
+        for link in links:
+            row = self.row_named(link)
+            if row is not None and row[1] not in self.rules.visible(row[0], persona):
+                self.fail(persona, endpoint, method, url, f"links to {row[0]} #{row[1]} it may not see: {link}")
+
+    def row_named(self, link) -> tuple[str, int] | None:
+        """(model label, pk) of the row a link to a scoped route names, if that row existed before the request
+        (a redirect to a row the request created is judged by ``check_writes``)."""
+        path = urlsplit(link).path
+        try:
+            match = resolve(path)
+        except Resolver404:
+            return None
+        declaration = routes.ROUTES.get(match.view_name)
+        if declaration is None or declaration.access != routes.SCOPED or declaration.model not in w.Rules.VISIBLE:
+            return None
+        value = str(match.kwargs.get(declaration.kwarg))
+        column = _column(declaration.field)
+        rows = self.rules.rows(declaration.model)
+        return next(((declaration.model, pk) for pk, r in rows.items() if str(r[column]) == value), None)
 
     def scan_feeds(self):
         for feed in w.FEEDS:
@@ -326,7 +366,7 @@ class Sweep:
                 url = url_for(endpoint, missing)
                 template_row = rows[hidden[0]] if hidden else (rows[visible[0]] if visible else None)
                 body = self.bodies(endpoint, template_row)[0] if method not in READS and template_row else None
-                baseline, after = self.call(persona, endpoint, method, url, body)
+                baseline, after = self.call(persona, endpoint, method, url, body, snapshot=True)
                 if baseline is None:
                     continue
                 self.check_writes(persona, endpoint, method, url, after, may_change=False)
@@ -339,7 +379,7 @@ class Sweep:
                     # The body is never read for a row that is not found: the first one is enough.
                     url = url_for(endpoint, rows[pk][_column(d.field)])
                     body = self.bodies(endpoint, rows[pk])[0] if method not in READS else None
-                    response, after = self.call(persona, endpoint, method, url, body)
+                    response, after = self.call(persona, endpoint, method, url, body, snapshot=True)
                     if response is None:
                         continue
                     self.check_writes(persona, endpoint, method, url, after, may_change=False)
@@ -412,8 +452,14 @@ class Sweep:
             ):
                 self.failures.append(f"{endpoint}: the suite cannot build its URL; give it simple keywords.")
             return
+        # Our public routes (an email's links, with placeholder tokens here) change nothing; allauth's pages
+        # (classified by prefix) may create the person's own email address row.
+        public = endpoint.access == routes.PUBLIC and endpoint.name in routes.ROUTES
         for persona in self.world.personas:
-            response, _ = self.call(persona, endpoint, "GET", url_for(endpoint, query=self._api_query(endpoint, "")))
+            first = url_for(endpoint, query=self._api_query(endpoint, ""))
+            response, after = self.call(persona, endpoint, "GET", first, snapshot=public)
+            if public:
+                self.check_writes(persona, endpoint, "GET", first, after, may_change=False)
             if response is not None:
                 self.check_page(persona, endpoint, url, "", response)
             # Filters are attacked where the page serves the persona (a vendor's console is a 404 to a partner).
@@ -458,7 +504,7 @@ class Sweep:
             self.fail(persona, endpoint, "GET", url, f"{response.status_code} for a list")
             return
         rows = self.rules.rows(label)
-        expected = self.rules.visible(label, persona)
+        expected = self.rules.listed(label, persona)
         if query:
             name, value = query.split("=", 1)
             keep = API_FILTERS[label, name]
@@ -474,6 +520,19 @@ class Sweep:
                 f"count {data['count']}, ids {sorted(got)}; expected {len(expected)}: {sorted(expected)} "
                 f"(extra {sorted(got - expected)}, missing {sorted(expected - got)})",
             )
+
+
+def _urls_in(data):
+    """The ``url`` values of a JSON answer, at any depth."""
+    if isinstance(data, dict):
+        for key, value in data.items():
+            if key == "url" and isinstance(value, str):
+                yield value
+            else:
+                yield from _urls_in(value)
+    elif isinstance(data, list):
+        for value in data:
+            yield from _urls_in(value)
 
 
 def run(world, rnd, endpoints):

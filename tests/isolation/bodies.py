@@ -9,6 +9,7 @@ row. A route that writes and has no entry here fails ``test_declarations``.
 
 from itertools import count
 
+from portal.notifications import kinds
 from tests.isolation.world import World
 
 _serial = count(1)
@@ -104,6 +105,21 @@ def _nothing(world, row):
     return [{}]
 
 
+def _mark_read(world, row):
+    return [{"read": "1"}, {"read": "0"}]
+
+
+def _read_all(world, row):
+    """Everything, then one vendor's: one the persona's notifications may come from, and the outsider."""
+    return [{}, {"vendor": world.vendors[0].pk}, {"vendor": world.vendors[-1].pk}]
+
+
+def _preferences_form(world, row):
+    # A choice for every type: the form reads those of the person's role and ignores the rest.
+    modes = {"email__" + key.replace(".", "__"): "digest" for key in kinds.REGISTRY}
+    return [{"time_zone": "Europe/Berlin", "digest_hour": 7, **modes}]
+
+
 # --- API (JSON) -------------------------------------------------------------------------------------------------
 
 
@@ -136,6 +152,14 @@ def _api_product(world, row):
     return [{**body, "active": True}]
 
 
+def _api_preferences(world, row):
+    # Every role receives approvals; then every type, which a member may not choose (a 400, nothing saved).
+    return [
+        {"time_zone": "Europe/Berlin", "digest_hour": 7, "email": {"partnership.approved": "digest"}},
+        {"time_zone": "Asia/Tokyo", "digest_hour": 21, "email": dict.fromkeys(kinds.REGISTRY, "off")},
+    ]
+
+
 BODIES = {
     "portal:switch_organization": _switch,
     "portal:apply": _apply_form,
@@ -155,6 +179,9 @@ BODIES = {
     "console:product_create": _product_form,
     "console:product_edit": _product_form,
     "console:program": _program,
+    "identity:mfa_policy": lambda world, row: [{"require_mfa": "on"}],
+    "identity:tokens": lambda world, row: [{"name": f"Script {next(_serial)}", "expires": "30"}],
+    "identity:token_revoke": _nothing,
     "partnership-list": _api_apply,
     "partnership-approve": _api_approve,
     "partnership-decline": _reason,
@@ -166,4 +193,11 @@ BODIES = {
     "tier-detail": _api_tier,
     "product-list": _api_product,
     "product-detail": _api_product,
+    "notifications:read": _mark_read,
+    "notifications:read_all": _read_all,
+    "notifications:preferences": _preferences_form,
+    "notification-read": _nothing,
+    "notification-unread": _nothing,
+    "notification-read-all": _read_all,
+    "notification-preferences": _api_preferences,
 }

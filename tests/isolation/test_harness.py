@@ -6,14 +6,19 @@ import random
 import pytest
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
+from django.urls import reverse
 
 from portal import routes
+from portal.notifications import selectors as notification_selectors
+from portal.notifications import services as notifications
+from portal.notifications.models import Receipt
 from tests.isolation import attack
 from tests.isolation import world as w
 from tests.isolation.endpoints import endpoints
 from vendors import selectors
+from vendors.access import get_or_404
 from vendors.api import PartnershipViewSet
-from vendors.models import Organization, Partnership, Tier
+from vendors.models import Membership, Organization, Partnership, Tier
 
 pytestmark = pytest.mark.django_db
 
@@ -89,3 +94,48 @@ def test_a_route_declared_with_the_wrong_model(monkeypatch):
     wrong = routes.scoped("vendors.Product", kwarg="slug", field="sku")  # SKUs are slugs, but not vendors'
     monkeypatch.setitem(routes.ROUTES, "portal:vendor_detail", wrong)
     assert "declaration in portal/routes.py (model, kwarg, field) is probably wrong" in sweep("portal:vendor_detail")
+
+
+def test_a_notification_list_that_shows_a_colleagues_notifications(monkeypatch):
+    def whole_organization(user, organization):
+        return Receipt.objects.filter(organization=organization) if organization else Receipt.objects.none()
+
+    monkeypatch.setattr(notification_selectors, "receipts_visible_to", whole_organization)
+    failures = sweep("notification-list")
+    assert "extra [" in failures and "shows rows it may not" in failures
+
+
+def test_a_notification_that_links_to_a_row_its_reader_may_not_see(monkeypatch):
+    def everyone_to_the_outsider(receipts, user):
+        hidden = Partnership.objects.order_by("-pk").first()  # the outsider's: nobody in the channel sees it
+        return {r.pk: reverse("console:partner_detail", kwargs={"pk": hidden.pk}) for r in receipts}
+
+    monkeypatch.setattr(notification_selectors, "links_for", everyone_to_the_outsider)
+    assert "links to vendors.Partnership #" in sweep("notification-list")
+
+
+def test_opening_someone_elses_notification(monkeypatch):
+    def anyones(request, pk):
+        return get_or_404(Receipt.objects.select_related("notification", "notification__organization"), pk=pk)
+
+    monkeypatch.setattr("portal.notifications.views._own_receipt", anyones)
+    failures = sweep("notifications:open")
+    assert "notifications.Receipt #" in failures and "(not 404)" in failures
+    assert "changed rows, acting on a row it may not see: notifications.Receipt" in failures
+
+
+def test_an_email_that_names_a_row_its_reader_may_not_see():
+    with transaction.atomic():
+        world = w.World(w.small_spec())
+        partner = world.partners[0]
+        outsider = world.vendors[-1].pk
+        hidden = next(m for m, owner in world.markers.owner.items() if owner == (w.ORG, outsider))
+        notifications.notify(
+            kind="partnership.approved",
+            organization=partner,
+            recipient=world.people[partner.pk, Membership.Role.ADMIN],
+            title=f"News from {hidden}",
+        )
+        result = attack.run(world, random.Random(0), [])
+        transaction.set_rollback(True)
+    assert f"for partner_admin names rows it may not: ['{hidden}']" in "\n".join(result.failures)

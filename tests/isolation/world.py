@@ -14,10 +14,17 @@
   person works in the *active* organizations they are a member of: the people of a tenant the platform
   suspended cannot use it (``services.organization_set_status``), through the pages or the API.
 
+Notifications are made the way production makes them: the channel's events notify (applications, approvals,
+suspensions...), and every person also gets one notification of their own through ``notify`` (a marker in its
+title and body, owned by their receipt), so each person has notifications they may see, and their colleagues'
+are near misses. A person sees their own notifications in the organizations they work in, and the lists show
+those of the organization they work in now (``Persona.organization``: the first by name, as the middleware
+chooses without a choice in the session).
+
 Extension points: a new tenant model needs a line in ``Rules.VISIBLE`` (who sees it) and ``Rules.changes``
 (who changes it), and rows in ``World``; ``tests/isolation/test_declarations.py`` fails until it has them.
-``FEEDS`` is where notifications (and any other per-person output that is not an HTTP response: digests,
-CRM payloads) are scanned once they exist.
+``FEEDS`` scans per-person output that is not an HTTP response: the emails people were sent (notifications,
+digests), and CRM payloads once they exist.
 """
 
 import os
@@ -29,11 +36,17 @@ from django.apps import apps
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
+from django.contrib.contenttypes.models import ContentType
 from django.db import connection
 from hypothesis import HealthCheck, Phase
 from hypothesis import settings as hypothesis_settings
 from hypothesis import strategies as st
 
+from portal.identity import tokens as identity_tokens
+from portal.identity.models import ApiToken
+from portal.notifications import kinds as notification_kinds
+from portal.notifications import services as notifications
+from portal.notifications.models import Notification, OutgoingEmail, Receipt
 from tests import factories as f
 from vendors import services
 from vendors.models import Membership, Organization, Partnership, PartnershipEvent, Product, Tier
@@ -92,6 +105,9 @@ ORG, MEMBERSHIP, INVITATION, DISTRIBUTION = (
     "vendors.Distribution",
 )
 TIER, PRODUCT, PARTNERSHIP, EVENT = "vendors.Tier", "vendors.Product", "vendors.Partnership", "vendors.PartnershipEvent"
+RECEIPT, NOTIFICATION, EMAIL = "notifications.Receipt", "notifications.Notification", "notifications.OutgoingEmail"
+SETTINGS, PREFERENCE = "notifications.NotificationSettings", "notifications.NotificationPreference"
+API_TOKEN = "identity.ApiToken"
 USER = User._meta.label
 
 # --- the spec -------------------------------------------------------------------------------------------------
@@ -232,6 +248,7 @@ class Persona:
     key: str
     user: object | None  # None: anonymous
     roles: dict = field(default_factory=dict)  # organization id → role
+    organization: int | None = None  # the one they work in now (the middleware's choice), of ``roles``
 
     @property
     def orgs(self) -> set:
@@ -328,6 +345,8 @@ class World:
             self.two_hats = self._person()
             for kind, index, role in spec.two_hats:
                 services.membership_add(organization=groups[kind][index], user=self.two_hats, role=role)
+        self._notes()
+        self._api_tokens()
         self.rules = Rules(self)
         self.personas = self._personas()
 
@@ -379,11 +398,65 @@ class World:
             m.own(marker, PARTNERSHIP, p.pk)
         return p
 
+    def _notes(self):
+        """One notification for each person in each of their organizations, through ``notify``, of a type their
+        organization and role receive: a vendor's deciders about one of its partnerships, a partner's people
+        from a vendor it works with, a distributor's deciders about a reseller through it; otherwise another
+        type they receive (an admin: an invitation). Some people receive no type at all (a vendor's members)."""
+        partnerships = list(
+            Partnership.objects.order_by("pk").values("pk", "vendor_id", "partner_id", "distributor_id")
+        )
+        side = {Kind.VENDOR: "vendor_id", Kind.PARTNER: "partner_id", Kind.DISTRIBUTOR: "distributor_id"}
+        natural = {
+            Kind.VENDOR: "partnership.applied",
+            Kind.PARTNER: "partnership.approved",
+            Kind.DISTRIBUTOR: "partnership.reseller_joined",
+        }
+        for membership in Membership.objects.select_related("organization", "user").order_by("pk"):
+            org = membership.organization
+            receivable = [
+                k.key
+                for k in notification_kinds.REGISTRY.values()
+                if notification_kinds.receives(k, org.kind, membership.role)
+            ]
+            if not receivable:
+                continue
+            kind = natural[org.kind] if natural[org.kind] in receivable else sorted(receivable)[0]
+            edge = next((p for p in partnerships if p[side[org.kind]] == org.pk), None)
+            vendor = subject = None
+            if edge is not None and kind != "invitation.sent":
+                vendor, subject = Organization.objects.get(pk=edge["vendor_id"]), Partnership.objects.get(pk=edge["pk"])
+            title, body = self.markers.new("ntt"), self.markers.new("ntb")
+            notification = notifications.notify(
+                kind=kind,
+                organization=org,
+                recipient=membership.user,
+                vendor=vendor,
+                subject=subject,
+                title=f"Note {title}",
+                body=f"About {body}.",
+            )
+            receipt = Receipt.objects.get(notification=notification)
+            for marker in (title, body):
+                self.markers.own(marker, RECEIPT, receipt.pk)
+
+    def _api_tokens(self):
+        """One API token for every person (a marker in its name, owned by the token), and a revoked one for the
+        admins: a person's tokens are theirs alone, their colleagues' are near misses."""
+        admins = set(Membership.objects.filter(role=Role.ADMIN).values_list("user_id", flat=True))
+        for user in User.objects.filter(is_superuser=False).order_by("pk"):
+            for revoked in (False, True) if user.pk in admins else (False,):
+                marker = self.markers.new("tok")
+                token, _raw = identity_tokens.token_create(user=user, name=f"Token {marker}")
+                if revoked:
+                    identity_tokens.token_revoke(actor=user, token=token)
+                self.markers.own(marker, API_TOKEN, token.pk)
+
     def _personas(self) -> list[Persona]:
         v0, p0, d0 = self.vendors[0], self.partners[0], self.distributors[0]
 
         def of(org, role):
-            return Persona(f"{org.kind}_{role}", self.people[org.pk, role], {org.pk: role})
+            return Persona(f"{org.kind}_{role}", self.people[org.pk, role], {org.pk: role}, org.pk)
 
         personas = [
             of(v0, Role.ADMIN),
@@ -398,12 +471,12 @@ class World:
             Persona("suspended_vendor_manager", self.people[self.vendors[-1].pk, Role.MANAGER]),
         ]
         if self.two_hats is not None:
-            roles = dict(
-                Membership.objects.filter(
-                    user=self.two_hats, organization__status=Organization.Status.ACTIVE
-                ).values_list("organization_id", "role")
-            )
-            personas.append(Persona("two_organizations", self.two_hats, roles))
+            memberships = Membership.objects.filter(
+                user=self.two_hats, organization__status=Organization.Status.ACTIVE
+            ).order_by("organization__name")
+            roles = dict(memberships.values_list("organization_id", "role"))
+            first = memberships.values_list("organization_id", flat=True).first()
+            personas.append(Persona("two_organizations", self.two_hats, roles, first))
         return personas
 
 
@@ -426,9 +499,17 @@ class Rules:
         INVITATION: "invitations",
         DISTRIBUTION: "distributions",
         EVENT: "events",
+        RECEIPT: "receipts",
+        API_TOKEN: "api_tokens",
     }
+    # Rules that depend on the person, not only on their organizations: called with the Persona.
+    PERSONAL = {RECEIPT, API_TOKEN}
     # Models a person never reads directly: who may change them is in ``changes``.
     NOT_LISTED = {
+        NOTIFICATION: "read through its receipts, one per person told (``receipts``)",
+        EMAIL: "the outbox: what it sent each person is scanned by ``FEEDS``",
+        SETTINGS: "a person's own time zone and digest hour, shown to them alone",
+        PREFERENCE: "a person's own email choices, shown to them alone",
         "vendors.OrganizationGroupObjectPermission": "guardian grant: the mechanism, not data",
         "vendors.OrganizationUserObjectPermission": "guardian grant (unused: grants go to groups)",
         "vendors.PartnershipGroupObjectPermission": "guardian grant: the mechanism, not data",
@@ -449,6 +530,9 @@ class Rules:
         self.invitation_rows = _rows(apps.get_model(INVITATION), "organization_id", "invited_by_id")
         self.distribution_rows = _rows(apps.get_model(DISTRIBUTION), "vendor_id", "distributor_id", "active")
         self.event_rows = _rows(PartnershipEvent, "partnership_id", "actor_id", "detail")
+        self.receipt_rows = _rows(Receipt, "user_id", "organization_id", "vendor_id", "notification_id", "read_at")
+        self.api_token_rows = _rows(ApiToken, "user_id", "revoked_at")
+        self.notification_kinds = dict(Notification.objects.values_list("pk", "kind"))
         self.group_org = {o["group_id"]: pk for pk, o in self.org_rows.items()}
 
     def rows(self, label) -> dict:
@@ -461,10 +545,22 @@ class Rules:
             INVITATION: self.invitation_rows,
             DISTRIBUTION: self.distribution_rows,
             EVENT: self.event_rows,
+            RECEIPT: self.receipt_rows,
+            API_TOKEN: self.api_token_rows,
         }[label]
 
     def visible(self, label: str, persona: Persona) -> set:
-        return getattr(self, self.VISIBLE[label])(persona.orgs)
+        rule = getattr(self, self.VISIBLE[label])
+        return rule(persona) if label in self.PERSONAL else rule(persona.orgs)
+
+    def listed(self, label: str, persona: Persona) -> set:
+        """What a list of ``label`` shows: what the persona may see, or, for the lists of the organization one
+        works in (notifications), what they may see there."""
+        if label == RECEIPT:
+            return {
+                pk for pk in self.receipts(persona) if self.receipt_rows[pk]["organization_id"] == persona.organization
+            }
+        return self.visible(label, persona)
 
     # --- what a person may see (the organizations they are a member of: ``orgs``) ----------------------------
 
@@ -540,6 +636,22 @@ class Rules:
         mine = self.partnerships_of(orgs)
         return {pk for pk, e in self.event_rows.items() if e["partnership_id"] in mine}
 
+    def api_tokens(self, persona: Persona) -> set:
+        """A person's own API tokens, whatever organization they work in (or none)."""
+        if persona.user is None:
+            return set()
+        return {pk for pk, t in self.api_token_rows.items() if t["user_id"] == persona.user.pk}
+
+    def receipts(self, persona: Persona) -> set:
+        """A person's own notifications, in the organizations they work in (never a colleague's)."""
+        if persona.user is None:
+            return set()
+        return {
+            pk
+            for pk, r in self.receipt_rows.items()
+            if r["user_id"] == persona.user.pk and r["organization_id"] in persona.orgs
+        }
+
     # --- what a page may name -----------------------------------------------------------------------------------
 
     def mentionable(self, persona: Persona) -> set:
@@ -585,6 +697,12 @@ class Rules:
         own tiers and distributors; a partner's admins apply (a new partnership, ``applied``) to a vendor
         they may see. History and grants follow the partnership they belong to, and grants go only to the
         groups of the partnership's sides.
+
+        Notifications follow what caused them: a new notification is about a row the same request changed and
+        is told to an organization on a side of it, its receipts go to that organization's people and its
+        emails to them; an invitation's email is written and withdrawn with its invitation. A person marks
+        their own notifications read, unread and opened (in the organizations they work in), and changes their
+        own notification settings (turning a type off takes what waits for their digest out of it).
         """
         roles = persona.roles
         admins = {o for o, r in roles.items() if r == Role.ADMIN}
@@ -612,8 +730,56 @@ class Rules:
             rows = [r for r in (before.row(PARTNERSHIP, pk), after.row(PARTNERSHIP, pk)) if r]
             return set().union(*(self._sides(r) for r in rows)) if rows else set()
 
+        changes = changed(before, after)
+        changed_rows = set(changes)
+        members = {(m["organization_id"], m["user_id"]) for m in self.membership_rows.values()}
+
+        def notification_ok(pk) -> bool:
+            """New, about a row this request changed, and told to an organization on a side of that row."""
+            notification = after.row(NOTIFICATION, pk)
+            if before.row(NOTIFICATION, pk) is not None or notification is None or not notification["subject_id"]:
+                return False
+            subject = (_label_of(notification["subject_type_id"]), notification["subject_id"])
+            if subject not in changed_rows:
+                return False
+            if subject[0] == PARTNERSHIP:
+                told = sides(subject[1])
+            elif subject[0] == INVITATION:
+                told = {r["organization_id"] for r in (before.row(*subject), after.row(*subject)) if r}
+            else:
+                told = set()
+            return notification["organization_id"] in told
+
+        def receipt_ok(old, new) -> bool:
+            if old is None:
+                notification = after.row(NOTIFICATION, new["notification_id"])
+                return (
+                    notification_ok(new["notification_id"])
+                    and new["organization_id"] == notification["organization_id"]
+                    and (new["organization_id"], new["user_id"]) in members
+                )
+            if persona.user is None or old["user_id"] != persona.user.pk or new is None:
+                return False
+            fields = {k for k in old if old[k] != new[k]}
+            if "email_state" in fields:  # they turned the type off: it leaves their next digest
+                fields.discard("email_state")
+                if (old["email_state"], new["email_state"]) != (Receipt.Email.DIGEST, Receipt.Email.OFF):
+                    return False
+            # Read and opened: their own notifications in the organizations they work in.
+            return fields <= READ_STATE and (not fields or old["organization_id"] in persona.orgs)
+
+        new_receipts = [after.row(RECEIPT, pk) for pk in after.pks(RECEIPT) - before.pks(RECEIPT)]
+        emailed = {r["email_id"]: r for r in new_receipts if r["email_id"]}
+
+        def email_ok(pk, old, new) -> bool:
+            row = new or old
+            if row["key"].startswith("invitation:"):
+                return (INVITATION, int(row["key"].split(":", 1)[1])) in changed_rows
+            receipt = emailed.get(pk)
+            return old is None and receipt is not None and receipt["user_id"] == row["user_id"]
+
         problems = []
-        for label, pk in changed(before, after):
+        for label, pk in changes:
             old, new = before.row(label, pk), after.row(label, pk)
             both = [r for r in (old, new) if r]
             row = new or old
@@ -634,6 +800,22 @@ class Rules:
                 ok = partnership_ok(partnership) and self.group_org.get(row["group_id"]) in sides(partnership)
             elif label == "portal.User_groups":
                 ok = self.group_org.get(row["group_id"]) in admins
+            elif label == NOTIFICATION:
+                ok = notification_ok(pk)
+            elif label == RECEIPT:
+                ok = receipt_ok(old, new)
+            elif label == EMAIL:
+                ok = email_ok(pk, old, new)
+            elif label == API_TOKEN:
+                # Their own tokens: a new one, or one revoked (nothing else changes, nothing is deleted).
+                ok = (
+                    persona.user is not None
+                    and new is not None
+                    and all(r["user_id"] == persona.user.pk for r in both)
+                    and (old is None or {k for k in old if old[k] != new[k]} == {"revoked_at"})
+                )
+            elif label in (SETTINGS, PREFERENCE):
+                ok = persona.user is not None and all(r["user_id"] == persona.user.pk for r in both)
             else:  # people's accounts, groups, organization grants: no page of a tenant changes them
                 ok = False
             if not ok:
@@ -654,6 +836,13 @@ class Rules:
             and row["vendor_id"] in self.organizations(persona.orgs)
             and (row["distributor_id"] is None or self._distributes(row))
         )
+
+
+READ_STATE = {"read_at", "opened_at", "opened_via"}
+
+
+def _label_of(content_type_id) -> str:
+    return ContentType.objects.get_for_id(content_type_id).model_class()._meta.label
 
 
 # --- snapshots ------------------------------------------------------------------------------------------------
@@ -722,7 +911,14 @@ def describe(before: State, after: State, label, pk) -> str:
     return f"{label} #{pk}: {before.row(label, pk)} → {after.row(label, pk)}"
 
 
+def emails_sent(world, persona):
+    """The emails a person was sent as a member of the organizations they work in (notifications, digests)."""
+    if persona.user is None:
+        return ()
+    emails = OutgoingEmail.objects.filter(user=persona.user, receipts__organization_id__in=persona.orgs).distinct()
+    return ((f"email {e.key}", "\n".join((e.subject, e.text_body, e.html_body))) for e in emails.order_by("pk"))
+
+
 # Per-person outputs that are not HTTP responses, scanned like responses: each is
-# ``callable(world, persona) -> iterable of (where, text)``. Add notifications (in-app feed, emails, digests)
-# here when they land: ``lambda world, p: ((f"notification {n.pk}", n.text) for n in ...)``.
-FEEDS: list = []
+# ``callable(world, persona) -> iterable of (where, text)``.
+FEEDS: list = [emails_sent]
