@@ -75,9 +75,10 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "allauth.account.middleware.AccountMiddleware",
-    "allauth.usersessions.middleware.UserSessionsMiddleware",
+    "portal.identity.sessions.LastSeenMiddleware",  # instead of allauth's: "last seen" without a write per request
     "django_htmx.middleware.HtmxMiddleware",
     "vendors.middleware.CurrentOrganizationMiddleware",
+    "portal.identity.mfa.MFARequiredMiddleware",
 ]
 
 ROOT_URLCONF = "portal.urls"
@@ -140,13 +141,83 @@ ACCOUNT_LOGIN_METHODS = {"email"}
 ACCOUNT_SIGNUP_FIELDS = ["email*", "password1*", "password2*"]
 ACCOUNT_USER_MODEL_USERNAME_FIELD = "username"
 ACCOUNT_UNIQUE_EMAIL = True
-ACCOUNT_EMAIL_VERIFICATION = "none"
-ACCOUNT_ADAPTER = "vendors.adapters.InvitationOnlyAccountAdapter"
 ACCOUNT_SESSION_REMEMBER = None
 ACCOUNT_LOGOUT_ON_GET = False
+
+# Local accounts (portal/identity/account_adapter.py): no open sign-up; every account email (reset link,
+# address verification, security notices) goes through the notifications outbox, one-time links erased
+# once delivered. An address a person adds is verified by a link before it can be their primary address or
+# receive a reset link. Verification is "optional" rather than "mandatory" at login: invited people and
+# people provisioned by SSO arrive with a verified address already, and an account a platform admin made
+# (no address record yet) must not be locked out by a verification step it cannot satisfy.
+ACCOUNT_ADAPTER = "portal.identity.account_adapter.AccountAdapter"
+ACCOUNT_EMAIL_VERIFICATION = "optional"
+ACCOUNT_EMAIL_CONFIRMATION_EXPIRE_DAYS = 3
+ACCOUNT_EMAIL_NOTIFICATIONS = True
+ACCOUNT_EMAIL_SUBJECT_PREFIX = ""
+ACCOUNT_MAX_EMAIL_ADDRESSES = 5
+ACCOUNT_PREVENT_ENUMERATION = True
+ACCOUNT_LOGIN_ON_PASSWORD_RESET = False
+ACCOUNT_LOGIN_ON_EMAIL_CONFIRMATION = False
+ACCOUNT_PASSWORD_INPUT_RENDER_VALUE = False
+# "Keep me logged in" keeps the session this long; unchecked, the session ends when the browser closes.
+SESSION_COOKIE_AGE = env.int("SESSION_COOKIE_AGE", default=14 * 24 * 3600)
+# The sessions page shows when each session was last seen, recorded at most this often (seconds).
+USERSESSIONS_TRACK_ACTIVITY = False
+ONEPANE_SESSION_SEEN_EVERY = env.int("ONEPANE_SESSION_SEEN_EVERY", default=300)
+# Rate limits (allauth; counted in the cache, so shared by every web process through Redis in production).
+# Reached, they answer 429 with templates/429.html, which never says whether an account exists. MFA codes
+# are counted under "login_failed" too (per person); security-key logins under MFA_RATE_LIMITS.
+ACCOUNT_RATE_LIMITS = {
+    "login": "30/m/ip",
+    "login_failed": "10/m/ip,5/5m/key",
+    "signup": "20/m/ip",
+    "reset_password": "20/m/ip,5/m/key",
+    "reset_password_from_key": "20/m/ip",
+    "change_password": "5/m/user",
+    "manage_email": "10/m/user",
+    "reauthenticate": "10/m/user",
+    "confirm_email": "1/3m/key",
+}
+MFA_RATE_LIMITS = {"webauthn_login": "10/m/ip"}
+# Behind a load balancer the client's address is the last one it appends to X-Forwarded-For: set this to the
+# number of proxies in front of Onepane, or every client shares the proxy's address (and its rate limits).
+ALLAUTH_TRUSTED_PROXY_COUNT = env.int("ALLAUTH_TRUSTED_PROXY_COUNT", default=0)
 LOGIN_REDIRECT_URL = "portal:home"
 LOGIN_URL = "account_login"
 ACCOUNT_LOGOUT_REDIRECT_URL = "account_login"
+
+# MFA (allauth.mfa): an authenticator app with recovery codes, and security keys (WebAuthn) where the browser
+# has them. Security keys are a second factor only (no passwordless passkey login). Browsers and the server
+# accept http://localhost as a secure origin, so local development needs no insecure-origin switch; use
+# localhost rather than 127.0.0.1 (a WebAuthn relying party cannot be an IP address). An organization may
+# require MFA of everyone (portal/identity/mfa.py); the code forms answer 429 once allauth's limit on failed
+# codes (ACCOUNT_RATE_LIMITS "login_failed", per person) is reached.
+MFA_SUPPORTED_TYPES = ["totp", "recovery_codes", "webauthn"]
+MFA_TOTP_ISSUER = "Onepane"
+MFA_TOTP_TOLERANCE = 1  # one 30-second step either way, for phones whose clock drifts
+MFA_PASSKEY_LOGIN_ENABLED = False
+MFA_WEBAUTHN_ALLOW_INSECURE_ORIGIN = False
+MFA_FORMS = {
+    "authenticate": "portal.identity.mfa.AuthenticateForm",
+    "reauthenticate": "portal.identity.mfa.ReauthenticateForm",
+}
+
+# Single sign-on (portal/identity/adapters.py, services.py): each organization's own IdP, OpenID Connect or
+# SAML 2.0, stored as IdentityProvider rows that keep an allauth SocialApp in step (never configured here).
+# The IdP's organization decides: only verified emails of its verified domains, just-in-time provisioning into
+# it with the IdP's default role, linking only by that verified email (docs/adr/0004-sso-account-linking.md).
+# allauth's own email-based linking stays off; the login page's home-realm discovery starts the IdP login
+# from its own POST, so GET requests never start one.
+SOCIALACCOUNT_ADAPTER = "portal.identity.adapters.SocialAccountAdapter"
+SOCIALACCOUNT_AUTO_SIGNUP = True
+SOCIALACCOUNT_EMAIL_AUTHENTICATION = False
+SOCIALACCOUNT_EMAIL_AUTHENTICATION_AUTO_CONNECT = False
+SOCIALACCOUNT_LOGIN_ON_GET = False
+SOCIALACCOUNT_STORE_TOKENS = False
+SOCIALACCOUNT_QUERY_EMAIL = True
+SOCIALACCOUNT_OPENID_CONNECT_URL_PREFIX = "oidc"
+SOCIALACCOUNT_REQUESTS_TIMEOUT = 10
 
 LANGUAGE_CODE = "en-us"
 TIME_ZONE = "UTC"
@@ -179,7 +250,10 @@ if env.str("EMAIL_URL", default=""):
 DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="Onepane <no-reply@onepane.local>")
 
 REST_FRAMEWORK = {
-    "DEFAULT_AUTHENTICATION_CLASSES": ["rest_framework.authentication.SessionAuthentication"],
+    "DEFAULT_AUTHENTICATION_CLASSES": [
+        "portal.identity.tokens.ApiTokenAuthentication",  # Authorization: Bearer op_... (personal API tokens)
+        "rest_framework.authentication.SessionAuthentication",
+    ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
     "DEFAULT_PAGINATION_CLASS": "rest_framework.pagination.PageNumberPagination",
     "PAGE_SIZE": 50,

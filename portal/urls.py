@@ -2,11 +2,15 @@ from django.conf import settings
 from django.contrib import admin
 from django.urls import include, path
 
+from portal.identity import saml as identity_saml
+
 urlpatterns = [
     path("", include("portal.urls_workspace")),
     path("console/", include("vendors.urls")),
     path("notifications/", include("portal.notifications.urls")),
     path("settings/", include("portal.identity.urls")),
+    # allauth's SAML assertion consumer service, behind replay protection (portal/identity/saml.py).
+    path("accounts/saml/<str:organization_slug>/acs/", identity_saml.acs),
     path("accounts/", include("allauth.urls")),
     path("api/v1/", include("portal.urls_api")),
     path("admin/", admin.site.urls),

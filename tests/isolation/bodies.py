@@ -180,6 +180,7 @@ BODIES = {
     "console:product_edit": _product_form,
     "console:program": _program,
     "identity:mfa_policy": lambda world, row: [{"require_mfa": "on"}],
+    "identity:sso": lambda world, row: [{"action": "domain_add", "domain": f"isolation-{next(_serial)}.example"}],
     "identity:tokens": lambda world, row: [{"name": f"Script {next(_serial)}", "expires": "30"}],
     "identity:token_revoke": _nothing,
     "partnership-list": _api_apply,

@@ -108,6 +108,7 @@ TIER, PRODUCT, PARTNERSHIP, EVENT = "vendors.Tier", "vendors.Product", "vendors.
 RECEIPT, NOTIFICATION, EMAIL = "notifications.Receipt", "notifications.Notification", "notifications.OutgoingEmail"
 SETTINGS, PREFERENCE = "notifications.NotificationSettings", "notifications.NotificationPreference"
 API_TOKEN = "identity.ApiToken"
+IDP, DOMAIN = "identity.IdentityProvider", "identity.VerifiedDomain"
 USER = User._meta.label
 
 # --- the spec -------------------------------------------------------------------------------------------------
@@ -515,6 +516,8 @@ class Rules:
         "vendors.PartnershipGroupObjectPermission": "guardian grant: the mechanism, not data",
         "vendors.PartnershipUserObjectPermission": "guardian grant (unused: grants go to groups)",
         USER: "people are shown through memberships and event authors (see ``mentionable``)",
+        IDP: "an organization's identity provider, shown to its own admins alone on /settings/sso/",
+        DOMAIN: "an organization's email domains, shown to its own admins alone on /settings/sso/",
     }
 
     def __init__(self, world: World):
@@ -816,6 +819,13 @@ class Rules:
                 )
             elif label in (SETTINGS, PREFERENCE):
                 ok = persona.user is not None and all(r["user_id"] == persona.user.pk for r in both)
+            elif label == IDP:
+                ok = all(r["organization_id"] in admins for r in both)
+            elif label == DOMAIN:
+                # An admin adds or removes their organization's domains; only platform admins verify one.
+                ok = all(r["organization_id"] in admins for r in both) and (
+                    new is None or new["verified_at"] == (old or {}).get("verified_at")
+                )
             else:  # people's accounts, groups, organization grants: no page of a tenant changes them
                 ok = False
             if not ok:

@@ -1,0 +1,304 @@
+"""Writes for single sign-on: an organization's identity provider and its verified email domains.
+
+- ``identity_provider_save``: create or change an organization's IdP (OpenID Connect or SAML 2.0) and keep the
+  allauth ``SocialApp`` that runs the protocol in step with it, in one transaction. allauth only ever reads the
+  SocialApp; this module is the only place that writes it.
+- ``identity_provider_set_enabled``: switch an IdP on or off (at most one enabled per organization).
+- ``domain_add`` / ``domain_remove``: an organization's admin claims an email domain (pending) or drops one.
+  A domain belongs to one organization only.
+- ``domain_verify``: a platform admin verifies a pending domain, after checking out of band that the
+  organization owns it (the admin's "verify" action). Only verified domains route people to an IdP and let an
+  IdP provision or link accounts.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import re
+import secrets
+from urllib.parse import urlsplit
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+from django.utils.text import slugify
+
+from portal.identity.models import IdentityProvider, VerifiedDomain
+from vendors.models import Membership, Organization
+from vendors.services import require_role
+
+Protocol = IdentityProvider.Protocol
+ADMIN_ONLY = (Membership.Role.ADMIN,)
+
+# allauth's SocialApp columns are shorter than ours.
+SOCIAL_APP_NAME_MAX = 40
+SOCIAL_APP_SECRET_MAX = 191
+
+# Mailbox providers anyone can get an address at: claiming one would route strangers to one company's IdP.
+PUBLIC_MAIL_DOMAINS = frozenset(
+    {
+        "gmail.com",
+        "googlemail.com",
+        "outlook.com",
+        "hotmail.com",
+        "live.com",
+        "msn.com",
+        "yahoo.com",
+        "icloud.com",
+        "me.com",
+        "aol.com",
+        "proton.me",
+        "protonmail.com",
+        "gmx.de",
+        "gmx.net",
+        "web.de",
+        "mail.com",
+        "yandex.ru",
+        "qq.com",
+    }
+)
+DOMAIN_RE = re.compile(r"^(?=.{1,253}$)([a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z][a-z0-9-]{0,62}$")
+
+
+# --- identity providers ---------------------------------------------------------------------------------------
+
+
+def _is_loopback(host: str) -> bool:
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
+def _clean_issuer(issuer_url: str) -> str:
+    issuer_url = (issuer_url or "").strip().rstrip("/")
+    if not issuer_url:
+        raise ValidationError(
+            {"issuer_url": "Enter the issuer URL your identity provider shows, e.g. https://login.example.com."}
+        )
+    parts = urlsplit(issuer_url)
+    if parts.scheme not in ("https", "http") or not parts.hostname:
+        raise ValidationError({"issuer_url": "The issuer URL must be an https:// address."})
+    if parts.scheme == "http" and not _is_loopback(parts.hostname):
+        # Plain http only for an IdP on this machine (local development and the tests).
+        raise ValidationError({"issuer_url": "The issuer URL must be an https:// address."})
+    if parts.query or parts.fragment:
+        raise ValidationError({"issuer_url": "The issuer URL has no query string or fragment."})
+    suffix = "/.well-known/openid-configuration"
+    if issuer_url.endswith(suffix):
+        issuer_url = issuer_url[: -len(suffix)]
+    return issuer_url
+
+
+def _unique_slug(organization: Organization) -> str:
+    base = slugify(organization.slug or organization.name)[:70] or "idp"
+    slug, n = base, 1
+    while IdentityProvider.objects.filter(slug=slug).exists():
+        n += 1
+        slug = f"{base}-{n}"
+    return slug
+
+
+def _social_app_fields(idp: IdentityProvider) -> dict:
+    if idp.protocol == Protocol.OIDC:
+        return {
+            "provider": "openid_connect",
+            "provider_id": idp.slug,
+            "name": idp.name[:SOCIAL_APP_NAME_MAX],
+            "client_id": idp.client_id,
+            "secret": idp.client_secret,
+            "settings": {"server_url": idp.issuer_url, "oauth_pkce_enabled": True},
+        }
+    try:
+        from portal.identity import saml
+    except ImportError:
+        saml = None
+    if saml is None or not hasattr(saml, "app_settings"):
+        raise ValidationError("SAML 2.0 is not available on this installation yet: use OpenID Connect.")
+    try:
+        app_settings = saml.app_settings(idp)
+    except ValueError as exc:  # the metadata cannot be used (saml.SamlMetadataError)
+        raise ValidationError({"metadata_xml": str(exc)}) from None
+    # allauth finds a SAML app by client_id (the slug in /accounts/saml/<slug>/...).
+    return {
+        "provider": "saml",
+        "provider_id": idp.slug,
+        "name": idp.name[:SOCIAL_APP_NAME_MAX],
+        "client_id": idp.slug,
+        "secret": "",
+        "settings": app_settings,
+    }
+
+
+def _sync_social_app(idp: IdentityProvider) -> None:
+    from allauth.socialaccount.models import SocialApp
+
+    fields = _social_app_fields(idp)
+    app = idp.social_app or SocialApp()
+    for name, value in fields.items():
+        setattr(app, name, value)
+    app.save()
+    if idp.social_app_id != app.pk:
+        idp.social_app = app
+        idp.save(update_fields=["social_app"])
+
+
+def _other_enabled(idp: IdentityProvider) -> IdentityProvider | None:
+    return IdentityProvider.objects.filter(organization_id=idp.organization_id, enabled=True).exclude(pk=idp.pk).first()
+
+
+@transaction.atomic
+def identity_provider_save(
+    *,
+    actor,
+    organization: Organization,
+    protocol: str,
+    name: str,
+    default_role: str = Membership.Role.MEMBER,
+    enabled: bool = True,
+    issuer_url: str = "",
+    client_id: str = "",
+    client_secret: str = "",
+    metadata_url: str = "",
+    metadata_xml: str = "",
+    idp_entity_id: str = "",
+    idp: IdentityProvider | None = None,
+) -> IdentityProvider:
+    """Create (``idp=None``) or change an organization's identity provider, and its allauth SocialApp.
+
+    An organization admin (or a platform admin) only. A blank ``client_secret`` when changing an OpenID
+    Connect provider keeps the stored one. Only one provider of an organization can be enabled at a time.
+    """
+    require_role(actor, organization, ADMIN_ONLY)
+    if idp is not None and idp.organization_id != organization.pk:
+        raise PermissionDenied("This identity provider belongs to another organization.")
+    errors = {}
+    name = (name or "").strip()
+    if not name:
+        errors["name"] = "Name the identity provider, e.g. “Initech Okta”: people see it when they log in."
+    if protocol not in Protocol.values:
+        errors["protocol"] = "Choose OpenID Connect or SAML 2.0."
+    if default_role not in Membership.Role.values:
+        errors["default_role"] = "Choose admin, manager or member."
+    if errors:
+        raise ValidationError(errors)
+
+    if idp is None:
+        idp = IdentityProvider(organization=organization, created_by=actor, slug=_unique_slug(organization))
+    idp.protocol = protocol
+    idp.name = name
+    idp.default_role = default_role
+    idp.enabled = bool(enabled)
+    idp.updated_at = timezone.now()
+
+    if protocol == Protocol.OIDC:
+        idp.issuer_url = _clean_issuer(issuer_url)
+        client_id = (client_id or "").strip()
+        if not client_id:
+            raise ValidationError({"client_id": "Enter the client ID your identity provider gave Onepane."})
+        if len(client_id) > SOCIAL_APP_SECRET_MAX:
+            raise ValidationError({"client_id": f"A client ID has at most {SOCIAL_APP_SECRET_MAX} characters."})
+        idp.client_id = client_id
+        client_secret = (client_secret or "").strip()
+        if client_secret:
+            if len(client_secret) > SOCIAL_APP_SECRET_MAX:
+                raise ValidationError(
+                    {"client_secret": f"A client secret has at most {SOCIAL_APP_SECRET_MAX} characters."}
+                )
+            idp.client_secret = client_secret
+        elif not idp.client_secret:
+            raise ValidationError({"client_secret": "Enter the client secret your identity provider gave Onepane."})
+        idp.metadata_url = idp.metadata_xml = idp.idp_entity_id = ""
+    else:
+        idp.metadata_url = (metadata_url or "").strip()
+        idp.metadata_xml = (metadata_xml or "").strip()
+        idp.idp_entity_id = (idp_entity_id or "").strip()
+        if not (idp.metadata_url or idp.metadata_xml):
+            raise ValidationError({"metadata_url": "Enter the IdP metadata URL, or paste its metadata XML."})
+        if idp.metadata_url and urlsplit(idp.metadata_url).scheme != "https":
+            host = urlsplit(idp.metadata_url).hostname or ""
+            if not _is_loopback(host):
+                raise ValidationError({"metadata_url": "The metadata URL must be an https:// address."})
+        idp.issuer_url = idp.client_id = idp.client_secret = ""
+
+    if idp.enabled:
+        other = _other_enabled(idp)
+        if other is not None:
+            raise ValidationError(
+                {"enabled": f"{other.name} is enabled. Only one identity provider can be enabled: disable it first."}
+            )
+    idp.save()
+    _sync_social_app(idp)
+    return idp
+
+
+@transaction.atomic
+def identity_provider_set_enabled(*, actor, idp: IdentityProvider, enabled: bool) -> IdentityProvider:
+    require_role(actor, idp.organization, ADMIN_ONLY)
+    idp = IdentityProvider.objects.select_for_update().get(pk=idp.pk)
+    if enabled and not idp.enabled:
+        other = _other_enabled(idp)
+        if other is not None:
+            raise ValidationError(
+                f"{other.name} is enabled. Only one identity provider can be enabled: disable it first."
+            )
+    idp.enabled = bool(enabled)
+    idp.updated_at = timezone.now()
+    idp.save(update_fields=["enabled", "updated_at"])
+    return idp
+
+
+# --- verified domains -----------------------------------------------------------------------------------------
+
+
+def clean_domain(domain: str) -> str:
+    domain = (domain or "").strip().lower().rstrip(".")
+    if "@" in domain:
+        domain = domain.rpartition("@")[2]
+    try:
+        domain = domain.encode("idna").decode("ascii")
+    except UnicodeError:
+        raise ValidationError({"domain": "Enter a domain name, e.g. initech.example."}) from None
+    if not DOMAIN_RE.match(domain):
+        raise ValidationError({"domain": "Enter a domain name, e.g. initech.example."})
+    return domain
+
+
+@transaction.atomic
+def domain_add(*, actor, organization: Organization, domain: str) -> VerifiedDomain:
+    """Claim an email domain for the organization. It stays pending until a platform admin verifies it."""
+    require_role(actor, organization, ADMIN_ONLY)
+    domain = clean_domain(domain)
+    if domain in PUBLIC_MAIL_DOMAINS:
+        raise ValidationError({"domain": f"{domain} is a public mailbox provider: anyone can have an address there."})
+    if VerifiedDomain.objects.filter(domain=domain).exists():
+        # Whose it is stays private; a platform admin can move it if the claim is wrong.
+        raise ValidationError({"domain": f"{domain} is already claimed by an organization on Onepane."})
+    try:
+        with transaction.atomic():
+            return VerifiedDomain.objects.create(
+                organization=organization, domain=domain, verification_token=secrets.token_urlsafe(24)
+            )
+    except IntegrityError:  # claimed at the same moment by someone else
+        raise ValidationError({"domain": f"{domain} is already claimed by an organization on Onepane."}) from None
+
+
+@transaction.atomic
+def domain_verify(*, actor, domain: VerifiedDomain) -> VerifiedDomain:
+    """A platform admin confirms the organization owns the domain (checked out of band)."""
+    if not (actor is not None and actor.is_authenticated and actor.is_superuser):
+        raise PermissionDenied("Only platform admins verify domains.")
+    domain = VerifiedDomain.objects.select_for_update().get(pk=domain.pk)
+    if domain.verified_at is None:
+        domain.verified_at = timezone.now()
+        domain.verified_by = actor
+        domain.save(update_fields=["verified_at", "verified_by"])
+    return domain
+
+
+@transaction.atomic
+def domain_remove(*, actor, domain: VerifiedDomain) -> None:
+    require_role(actor, domain.organization, ADMIN_ONLY)
+    domain.delete()
