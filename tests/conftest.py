@@ -1,3 +1,6 @@
+import os
+import shutil
+
 import pytest
 
 
@@ -84,3 +87,34 @@ def channel(db):
         vendor=globex, sku="GLX-FW", name="Firewall Appliance", list_price=Decimal("999.95"), currency="EUR"
     )
     return ns
+
+
+CHROMIUM = os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium")
+
+
+@pytest.fixture(scope="session")
+def browser():
+    """One headless Debian chromium per test process, shared by every browser test (tests/e2e, tests/identity).
+    Playwright's sync API runs an event loop in the test thread; the ORM calls the tests make beside it are
+    ordinary synchronous calls, hence DJANGO_ALLOW_ASYNC_UNSAFE."""
+    os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+    if not shutil.which(CHROMIUM):
+        pytest.fail(f"Chromium not found at {CHROMIUM}: apt-get install chromium (make test does this)")
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as pw:
+        browser = pw.chromium.launch(
+            executable_path=CHROMIUM,
+            headless=True,
+            args=[
+                "--no-sandbox",
+                "--disable-gpu",
+                "--disable-quic",
+                "--no-first-run",
+                "--disable-background-networking",
+                "--disable-component-update",
+                "--disable-sync",
+            ],
+        )
+        yield browser
+        browser.close()

@@ -2,8 +2,6 @@
 key on the MFA pages, then confirms a login with it. The live server runs on http://localhost, which browsers
 and the server accept as a secure origin for WebAuthn."""
 
-import os
-import shutil
 from urllib.parse import urlparse
 
 import pytest
@@ -15,25 +13,15 @@ from vendors.models import Membership
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 
-CHROMIUM = os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium")
-os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
-
 
 @pytest.fixture
-def browser_page(live_server):
-    if not shutil.which(CHROMIUM):
-        pytest.fail(f"Chromium not found at {CHROMIUM}: apt-get install chromium (make test does this)")
-    from playwright.sync_api import sync_playwright
-
+def browser_page(browser, live_server):
     assert "localhost" in live_server.url
-    with sync_playwright() as pw:
-        browser = pw.chromium.launch(executable_path=CHROMIUM, headless=True, args=["--no-sandbox", "--disable-gpu"])
-        context = browser.new_context(base_url=live_server.url)
-        page = context.new_page()
-        page.set_default_timeout(10_000)
-        yield page
-        context.close()
-        browser.close()
+    context = browser.new_context(base_url=live_server.url)
+    page = context.new_page()
+    page.set_default_timeout(10_000)
+    yield page
+    context.close()
 
 
 def virtual_security_key(page):
