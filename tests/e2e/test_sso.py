@@ -14,7 +14,7 @@ from tests.e2e.conftest import log_in
 from tests.identity.conftest import CLIENT_ID, CLIENT_SECRET, free_port, start_oidc_server
 from vendors.models import Membership
 
-pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
+pytestmark = [pytest.mark.e2e, pytest.mark.idp, pytest.mark.django_db(transaction=True)]
 
 
 @pytest.fixture

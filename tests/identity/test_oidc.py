@@ -22,7 +22,7 @@ from portal.identity.models import IdentityProvider
 from tests import factories as f
 from vendors.models import Membership
 
-pytestmark = pytest.mark.django_db(transaction=True)
+pytestmark = [pytest.mark.idp, pytest.mark.django_db(transaction=True)]
 
 User = get_user_model()
 

@@ -27,7 +27,7 @@ from tests import factories as f
 from tests.identity.conftest_saml import USERS, saml_idp  # noqa: F401  (the IdP fixture)
 from tests.identity.saml_idp import ServiceProvider
 
-pytestmark = pytest.mark.django_db(transaction=True)
+pytestmark = [pytest.mark.idp, pytest.mark.django_db(transaction=True)]
 
 ALICE = USERS[0]
 
