@@ -304,7 +304,8 @@ class _ScopedViewSet(viewsets.GenericViewSet):
     filters_class: type[serializers.Serializer] | None = None
 
     def visible(self):
-        raise NotImplementedError
+        """The rows this viewset serves, from a selector; every subclass says which."""
+        raise NotImplementedError(f"{type(self).__name__} must define visible() from a selector.")
 
     def filter_list(self, queryset, filters):
         return queryset

@@ -16,6 +16,17 @@ def receipts_visible_to(user, organization: Organization | None) -> QuerySet[Rec
     return Receipt.objects.filter(user=user, organization=organization)
 
 
+def receipts_of_person(user, memberships) -> QuerySet[Receipt]:
+    """The person's notifications in every organization they are a member of (opening one from an email may
+    switch them to its organization)."""
+    if not user.is_authenticated:
+        return Receipt.objects.none()
+    organization_ids = [m.organization_id for m in memberships]
+    return Receipt.objects.filter(user=user, organization_id__in=organization_ids).select_related(
+        "notification", "notification__vendor", "notification__organization"
+    )
+
+
 def inbox(user, organization, *, vendor_id: int | None = None, unread: bool = False) -> QuerySet[Receipt]:
     receipts = receipts_visible_to(user, organization)
     if vendor_id:

@@ -95,13 +95,7 @@ def bell(request):
 
 def _own_receipt(request, pk) -> Receipt:
     """One of the person's notifications in any of their organizations; someone else's is a 404."""
-    organization_ids = [m.organization_id for m in request.memberships]
-    return get_or_404(
-        Receipt.objects.filter(user=request.user, organization_id__in=organization_ids).select_related(
-            "notification", "notification__vendor", "notification__organization"
-        ),
-        pk=pk,
-    )
+    return get_or_404(selectors.receipts_of_person(request.user, request.memberships), pk=pk)
 
 
 @require_GET
