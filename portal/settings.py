@@ -270,6 +270,11 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
+    # Several models have a "status": the partnership's keeps the name it always had, a deal's gets its own.
+    "ENUM_NAME_OVERRIDES": {
+        "StatusEnum": "vendors.models.Partnership.Status",
+        "DealStatusEnum": "deals.models.DealRegistration.Status",
+    },
 }
 
 # Celery: Redis as the broker when REDIS_URL is set, otherwise tasks run in the request (the demo).
@@ -322,3 +327,11 @@ if PRODUCTION:
     SECURE_CONTENT_TYPE_NOSNIFF = True
     SECURE_REFERRER_POLICY = "same-origin"
     X_FRAME_OPTIONS = "DENY"
+
+# Deal registration: attachments up to this size (bytes); the beat job that expires registrations and warns
+# 14 and 3 days before runs this often (seconds).
+ONEPANE_DEAL_ATTACHMENT_MAX_BYTES = env.int("ONEPANE_DEAL_ATTACHMENT_MAX_BYTES", default=10 * 1024 * 1024)
+CELERY_BEAT_SCHEDULE["expire-deal-registrations"] = {
+    "task": "deals.tasks.expire_registrations",
+    "schedule": env.float("ONEPANE_DEAL_EXPIRY_EVERY", default=3600.0),
+}

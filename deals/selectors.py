@@ -1,0 +1,224 @@
+"""Reads of deal registrations. Views, API, exports, notifications and tasks read deals only through these.
+
+``deals_visible_to`` is the one selector: a registration is visible to whoever may view the records of its
+partnership (the vendor's, the partner's and, in two-tier, the distributor's groups: docs/adr/0001), except
+that a draft is the partner's alone. Everything else here starts from it. Conflicts are the vendor's alone.
+"""
+
+from django.db.models import Count, Q, QuerySet, Sum
+
+from deals.models import (
+    DealAttachment,
+    DealComment,
+    DealConflict,
+    DealEvent,
+    DealExtensionRequest,
+    DealLine,
+    DealRegistration,
+    DealRules,
+)
+from vendors import access
+from vendors.models import Organization, Partnership
+
+Status = DealRegistration.Status
+
+SORTS = {
+    "recent": ("-updated_at", "-id"),
+    "close": ("expected_close_date", "-id"),
+    "-close": ("-expected_close_date", "-id"),
+    "value": ("amount", "-id"),
+    "-value": ("-amount", "-id"),
+}
+
+
+# --- one selector per model -------------------------------------------------------------------------------
+
+
+def deals_visible_to(user) -> QuerySet[DealRegistration]:
+    """Registrations of partnerships whose records the person may see; drafts only to the partner's people."""
+    if not access.group_ids(user):
+        return DealRegistration.objects.none()
+    own = list(access.organization_ids(user))
+    return DealRegistration.objects.filter(partnership_id__in=access.partnership_ids(user, access.VIEW_RECORDS)).filter(
+        Q(partner_id__in=own) | ~Q(status=Status.DRAFT)
+    )
+
+
+def lines_visible_to(user) -> QuerySet[DealLine]:
+    return DealLine.objects.filter(deal__in=deals_visible_to(user))
+
+
+def comments_visible_to(user) -> QuerySet[DealComment]:
+    return DealComment.objects.filter(deal__in=deals_visible_to(user))
+
+
+def events_visible_to(user) -> QuerySet[DealEvent]:
+    return DealEvent.objects.filter(deal__in=deals_visible_to(user))
+
+
+def attachments_visible_to(user) -> QuerySet[DealAttachment]:
+    return DealAttachment.objects.filter(deal__in=deals_visible_to(user))
+
+
+def extension_requests_visible_to(user) -> QuerySet[DealExtensionRequest]:
+    return DealExtensionRequest.objects.filter(deal__in=deals_visible_to(user))
+
+
+def vendor_ids_of(user) -> list[int]:
+    """The vendor organizations the person works for (conflicts and rules are theirs)."""
+    own = access.organization_ids(user)
+    if not own:
+        return []
+    return list(Organization.objects.filter(id__in=own, kind=Organization.Kind.VENDOR).values_list("id", flat=True))
+
+
+def conflicts_visible_to(user) -> QuerySet[DealConflict]:
+    """Conflicts between registrations: only the vendor's people see them, and only their vendor's."""
+    vendor_ids = vendor_ids_of(user)
+    if not vendor_ids:
+        return DealConflict.objects.none()
+    visible = deals_visible_to(user)
+    return DealConflict.objects.filter(vendor_id__in=vendor_ids, deal__in=visible, other__in=visible)
+
+
+def rules_visible_to(user) -> QuerySet[DealRules]:
+    return DealRules.objects.filter(vendor_id__in=vendor_ids_of(user))
+
+
+# --- pages and API ------------------------------------------------------------------------------------------
+
+
+def _search(qs, q: str):
+    q = (q or "").strip()
+    if not q:
+        return qs
+    found = Q(title__icontains=q) | Q(customer_name__icontains=q) | Q(customer_domain__icontains=q)
+    if q.upper().startswith("DR-") and q[3:].isdigit():
+        found |= Q(pk=int(q[3:]))
+    return qs.filter(found)
+
+
+def _sorted(qs, sort: str):
+    return qs.order_by(*SORTS.get(sort or "recent", SORTS["recent"]))
+
+
+def partner_deals(
+    user, partner: Organization, *, vendor_id="", stage: str = "", status: str = "", q: str = "", sort: str = ""
+) -> QuerySet[DealRegistration]:
+    """The partner's registrations with every vendor, in one list."""
+    qs = deals_visible_to(user).filter(partner=partner).select_related("vendor", "distributor")
+    if vendor_id:
+        qs = qs.filter(vendor_id=vendor_id)
+    if stage:
+        qs = qs.filter(stage=stage)
+    if status:
+        qs = qs.filter(status=status)
+    return _sorted(_search(qs, q), sort)
+
+
+def vendor_deals(
+    user,
+    vendor: Organization,
+    *,
+    partner_id="",
+    tier_id="",
+    status: str = "",
+    q: str = "",
+    sort: str = "",
+    conflicts_only: bool = False,
+) -> QuerySet[DealRegistration]:
+    """The registrations made with the vendor: conflicts to decide first, then pending reviews, then the rest."""
+    # Never a draft, even for a person who also works for the partner: the vendor's list is the vendor's side.
+    qs = (
+        deals_visible_to(user)
+        .filter(vendor=vendor)
+        .exclude(status=Status.DRAFT)
+        .select_related("partner", "distributor", "partnership__tier")
+    )
+    if partner_id:
+        qs = qs.filter(partner_id=partner_id)
+    if tier_id:
+        qs = qs.filter(partnership__tier_id=tier_id)
+    if status:
+        qs = qs.filter(status=status)
+    if conflicts_only:
+        qs = qs.filter(has_conflict=True)
+    qs = _search(qs, q)
+    if sort and sort != "recent":
+        return _sorted(qs, sort)
+    return qs.order_by("queue", "-updated_at", "-id")
+
+
+def distributor_deals(
+    user, distributor: Organization, *, vendor_id="", partner_id="", status: str = "", q: str = "", sort: str = ""
+) -> QuerySet[DealRegistration]:
+    """The registrations of the distributor's resellers with the vendors it distributes for."""
+    qs = (
+        deals_visible_to(user)
+        .filter(distributor=distributor)
+        .exclude(status=Status.DRAFT)
+        .select_related("vendor", "partner")
+    )
+    if vendor_id:
+        qs = qs.filter(vendor_id=vendor_id)
+    if partner_id:
+        qs = qs.filter(partner_id=partner_id)
+    if status:
+        qs = qs.filter(status=status)
+    return _sorted(_search(qs, q), sort)
+
+
+def deals_for(user, organization: Organization, **filters) -> QuerySet[DealRegistration]:
+    """The list for whichever side the person works on now."""
+    if organization.kind == Organization.Kind.VENDOR:
+        filters.pop("vendor_id", None)
+        filters.pop("stage", None)
+        return vendor_deals(user, organization, **filters)
+    if organization.kind == Organization.Kind.DISTRIBUTOR:
+        filters.pop("tier_id", None)
+        filters.pop("stage", None)
+        filters.pop("conflicts_only", None)
+        return distributor_deals(user, organization, **filters)
+    for key in ("partner_id", "tier_id", "conflicts_only"):
+        filters.pop(key, None)
+    return partner_deals(user, organization, **filters)
+
+
+def totals_by_currency(qs: QuerySet[DealRegistration]) -> list[dict]:
+    """``[{"currency", "amount", "count"}]`` of a list (filters applied), one query."""
+    return list(qs.order_by().values("currency").annotate(amount=Sum("amount"), count=Count("id")).order_by("currency"))
+
+
+def registrable_partnerships(user, partner: Organization) -> QuerySet[Partnership]:
+    """The partner's active partnerships it may register deals on (program access), vendor by name."""
+    return (
+        access.partnerships_for(user, access.ACCESS_PROGRAM)
+        .filter(partner=partner, status=Partnership.Status.ACTIVE)
+        .select_related("vendor", "tier", "distributor")
+        .order_by("vendor__name")
+    )
+
+
+def conflicts_of(user, deal: DealRegistration) -> list[DealConflict]:
+    """The registrations one registration conflicts with, both ways, each with the other deal (vendor only)."""
+    return list(
+        conflicts_visible_to(user)
+        .filter(Q(deal=deal) | Q(other=deal))
+        .select_related("deal__partner", "other__partner")
+        .order_by("-detected_at", "-id")
+    )
+
+
+def history(user, deal: DealRegistration) -> QuerySet[DealEvent]:
+    qs = events_visible_to(user).filter(deal=deal).select_related("actor", "organization")
+    return qs.order_by("created_at", "id")
+
+
+def thread(user, deal: DealRegistration) -> QuerySet[DealComment]:
+    qs = comments_visible_to(user).filter(deal=deal).select_related("author", "organization")
+    return qs.order_by("created_at", "id")
+
+
+def rules_for(vendor: Organization) -> DealRules:
+    """The vendor's rules, or the defaults (unsaved) for a vendor that never set any."""
+    return DealRules.objects.filter(vendor=vendor).first() or DealRules(vendor=vendor)
