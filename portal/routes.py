@@ -55,6 +55,8 @@ def scoped(model: str, kwarg: str = "pk", field: str = "pk", *, writes: bool = F
 
 PARTNERSHIP = "vendors.Partnership"
 RECEIPT = "notifications.Receipt"
+DEAL = "deals.DealRegistration"
+DEAL_FILTERS = ("vendor", "stage", "status", "q", "sort", "partner", "tier", "conflicts")
 
 ROUTES: dict[str, Route] = {
     # --- the partner workspace (portal/urls_workspace.py) ---------------------------------------------------
@@ -112,6 +114,24 @@ ROUTES: dict[str, Route] = {
     "console:product_edit": scoped("vendors.Product", writes=True),
     "console:program": authenticated(writes=True),
     "console:alerts": authenticated(),
+    # --- deal registration pages (deals/urls.py): the current organization's side of each registration ----------
+    "deals:list": authenticated(filters=DEAL_FILTERS),
+    "deals:export": authenticated(filters=DEAL_FILTERS),
+    "deals:create": authenticated(writes=True),  # the vendor id is in the body (its partnership must be active)
+    "deals:products": authenticated(filters=("vendor",)),  # htmx: the chosen vendor's catalog for the form
+    "deals:rules": authenticated(writes=True),  # the current vendor's rules; tier ids in the body
+    "deals:detail": scoped(DEAL),
+    "deals:edit": scoped(DEAL, writes=True),
+    "deals:submit": scoped(DEAL, writes=True),
+    "deals:stage": scoped(DEAL, writes=True),
+    "deals:comment": scoped(DEAL, writes=True),
+    "deals:attach": scoped(DEAL, writes=True),
+    "deals:approve": scoped(DEAL, writes=True),
+    "deals:reject": scoped(DEAL, writes=True),
+    "deals:request_info": scoped(DEAL, writes=True),
+    "deals:extension_request": scoped(DEAL, writes=True),
+    "deals:extension_decide": scoped(DEAL, writes=True),
+    "deals:attachment": scoped("deals.DealAttachment"),
     # --- the REST API (portal/urls_api.py; the router's names are <basename>-<action>) ----------------------
     "api-schema": public("The OpenAPI schema: the shape of the API, no rows."),
     "api-docs": public("Swagger UI for the schema, served from our own static files; no rows."),
@@ -137,6 +157,20 @@ ROUTES: dict[str, Route] = {
     "notification-read-all": authenticated(),
     "notification-unread-count": authenticated(),
     "notification-preferences": authenticated(),
+    # Deal registration (deals/api.py): the list is the current organization's; a registration one may not see is
+    # a 404; conflicts/ is a 404 for anyone but the vendor's people.
+    "deal-list": authenticated(),
+    "deal-detail": scoped("deals.DealRegistration"),
+    "deal-submit": scoped("deals.DealRegistration"),
+    "deal-approve": scoped("deals.DealRegistration"),
+    "deal-reject": scoped("deals.DealRegistration"),
+    "deal-request-info": scoped("deals.DealRegistration"),
+    "deal-comments": scoped("deals.DealRegistration"),
+    "deal-history": scoped("deals.DealRegistration"),
+    "deal-attachments": scoped("deals.DealRegistration"),
+    "deal-extension-request": scoped("deals.DealRegistration"),
+    "deal-extension-decision": scoped("deals.DealRegistration"),
+    "deal-conflicts": scoped("deals.DealRegistration"),
     # --- the two admin pages anyone may open (the rest of admin/ is classified below) ------------------------
     "admin:login": public("The admin's login form."),
     "admin:logout": public("Logging out of the admin."),
