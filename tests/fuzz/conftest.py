@@ -1,6 +1,7 @@
 """Fixtures of the API fuzzing: the channel the requests land in, the people who send them, and the application
 serving inside the test's transaction."""
 
+from datetime import timedelta
 from decimal import Decimal
 from types import SimpleNamespace
 
@@ -8,7 +9,9 @@ import pytest
 from django.core.signals import request_finished, request_started
 from django.db import close_old_connections, transaction
 from django.test import override_settings
+from django.utils import timezone
 
+from deals import services as deals
 from portal.notifications import services as notifications
 from portal.notifications.models import Receipt
 from tests import factories as f
@@ -64,6 +67,7 @@ def build_channel():
     f.member(acme, Membership.Role.MEMBER)
     f.member(initech, Membership.Role.MEMBER)
     initech_admin = f.admin_of(initech)
+    _deals(acme, globex, initech, umbrella, acme_manager, initech_admin)
     first = Receipt.objects.filter(user=initech_admin).order_by("pk").first()
     notifications.receipt_mark_read(user=initech_admin, receipt=first)
     return SimpleNamespace(
@@ -74,6 +78,37 @@ def build_channel():
         partner_admin=harness.session_of(initech_admin),
         vendor_manager=harness.session_of(acme_manager),
     )
+
+
+def _deals(acme, globex, initech, umbrella, acme_manager, initech_admin):
+    """Registrations in every state an operation can meet: a draft, approved with an extension waiting, a
+    question waiting for its answer, a conflict with another partner at Acme, and a two-tier deal at Globex."""
+    router = acme.products.get(sku="ACM-R100")
+
+    def register(actor, partner, vendor, product, customer, submit=True):
+        return deals.deal_create(
+            actor=actor,
+            partner=partner,
+            vendor=vendor,
+            title=customer,
+            customer_name=customer,
+            customer_website=f"{customer.split()[0].lower()}.com",
+            customer_country="US",
+            contact_name="Pat Doe",
+            expected_close_date=timezone.localdate() + timedelta(days=40),
+            lines=[(product, 2)],
+            submit=submit,
+        )
+
+    register(initech_admin, initech, acme, router, "Hooli Inc", submit=False)
+    approved = register(initech_admin, initech, acme, router, "Pied Piper")
+    deals.deal_approve(actor=acme_manager, deal=approved)
+    deals.deal_request_extension(actor=initech_admin, deal=approved, days=5, reason="The customer's board meets late.")
+    asked = register(initech_admin, initech, acme, router, "Aviato Ltd")
+    deals.deal_request_info(actor=acme_manager, deal=asked, question="Who is the buyer?")
+    register(initech_admin, initech, acme, router, "Raviga Capital")
+    register(f.admin_of(umbrella), umbrella, acme, router, "Raviga Capital Inc")
+    register(initech_admin, initech, globex, globex.products.get(sku="GLX-FW"), "Bachmanity")
 
 
 @pytest.fixture(scope="module")

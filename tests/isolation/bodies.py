@@ -5,12 +5,19 @@ its fields, with ``id``) for a scoped route, ``None`` otherwise. The first body 
 right organization and role would send; the others put ids of rows the sender may not see (another vendor's
 tier, a distributor the vendor does not sell through, a vendor outside the directory) where the body names a
 row. A route that writes and has no entry here fails ``test_declarations``.
+
+``PREFERRED[route name](world, row)`` says which rows a scoped route acts on (a draft to submit, a registration
+under review to decide): the sweep sends every body to one of those the persona may see, when there is one.
 """
 
+from datetime import timedelta
 from itertools import count
 
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.utils import timezone
+
 from portal.notifications import kinds
-from tests.isolation.world import World
+from tests.isolation.world import PDF, DealStatus, Status, World
 
 _serial = count(1)
 
@@ -160,6 +167,205 @@ def _api_preferences(world, row):
     ]
 
 
+# --- deal registration ------------------------------------------------------------------------------------------
+
+
+def _products(world: World, vendor_id) -> list[int]:
+    return [p.pk for p in world.catalog.get(vendor_id, [])]
+
+
+def _foreign_product(world: World, vendor_id) -> int:
+    """An active product of another vendor: the outsider's (or V0's, for the outsider)."""
+    outsider = world.vendors[-1].pk
+    return _products(world, outsider if vendor_id != outsider else world.vendors[0].pk)[0]
+
+
+def _unregistrable_vendor(world: World) -> int:
+    """A vendor P0 has no active partnership with: a main vendor if there is one, else the outsider."""
+    p0 = world.partners[0].pk
+    active = {
+        p["vendor_id"]
+        for p in world.rules.partnership_rows.values()
+        if p["partner_id"] == p0 and p["status"] == Status.ACTIVE
+    }
+    others = (v.pk for v in world.vendors[:-1] if v.pk not in active and v.pk in world.catalog)
+    return next(others, world.vendors[-1].pk)
+
+
+def _close_date() -> str:
+    return (timezone.localdate() + timedelta(days=45)).isoformat()
+
+
+def _pdf(name="quote.pdf"):
+    return SimpleUploadedFile(name, PDF, content_type="application/pdf")
+
+
+def _customer(n, website=""):
+    return {
+        "title": f"New opportunity {n}",
+        "customer_name": f"Prospect {n}",
+        "customer_website": website or f"prospect-{n}.example.org",
+        "customer_country": "FR",
+        "contact_name": "Jo Buyer",
+        "contact_email": f"buyer{n}@example.org",
+        "contact_phone": "+33 1 23 45 67 89",
+        "expected_close_date": _close_date(),
+        "notes": "Found at a trade fair.",
+    }
+
+
+def _lines_form(*lines):
+    form = {"lines-TOTAL_FORMS": len(lines), "lines-INITIAL_FORMS": 0, "lines-MIN_NUM_FORMS": 0}
+    form["lines-MAX_NUM_FORMS"] = 50
+    for i, (product, quantity) in enumerate(lines):
+        form[f"lines-{i}-product"] = product
+        form[f"lines-{i}-quantity"] = quantity
+    return form
+
+
+def _deal_create_form(world, row):
+    """P0's registration with V0, submitted: one unit (below V0's automatic approval), then a customer the rival
+    registered (a conflict); a draft with a file; another vendor's product; a vendor P0 may not register with."""
+    v0 = world.vendors[0].pk
+    mine = _products(world, v0)[0]
+    bodies = []
+    for website, action in (("", "submit"), ("www.shared-customer-a.com", "submit"), ("", "save")):
+        n = next(_serial)
+        body = {"vendor": v0, **_customer(n, website), **_lines_form((mine, 1)), "action": action}
+        if action == "save":
+            body["attachments"] = _pdf(f"rfp-{n}.pdf")
+        bodies.append(body)
+    n = next(_serial)
+    bodies.append({"vendor": v0, **_customer(n), **_lines_form((_foreign_product(world, v0), 1)), "action": "submit"})
+    other = _unregistrable_vendor(world)
+    n = next(_serial)
+    bodies.append({"vendor": other, **_customer(n), **_lines_form((_products(world, other)[0], 1)), "action": "submit"})
+    return bodies
+
+
+def _deal_edit_form(world, row):
+    """Kept current (the customer too, where it may change), then another vendor's product on a line."""
+    n = next(_serial)
+    body = {
+        **_customer(n),
+        "stage": "negotiation",
+        "lost_reason": "",
+        "amount": "12345.00",
+    }
+    mine = _products(world, row["vendor_id"])[0]
+    return [
+        {**body, **_lines_form((mine, 3))},
+        {**body, **_lines_form((mine, 3), (_foreign_product(world, row["vendor_id"]), 1))},
+    ]
+
+
+def _deal_stage_form(world, row):
+    return [{"stage": "lost", "lost_reason": "The customer chose to wait a year."}, {"stage": "proposal"}]
+
+
+def _api_deal_create(world, row):
+    v0 = world.vendors[0].pk
+    mine = _products(world, v0)[0]
+
+    def body(vendor, product, website="", submit=True):
+        return {
+            "vendor": vendor,
+            **_customer(next(_serial), website),
+            "lines": [{"product": product, "quantity": 1}],
+            "submit": submit,
+        }
+
+    other = _unregistrable_vendor(world)
+    return [
+        body(v0, mine),
+        body(v0, mine, "https://eu.shared-customer-b.com/", submit=True),
+        body(v0, _foreign_product(world, v0)),
+        body(other, _products(world, other)[0]),
+        body(world.vendors[-1].pk, _products(world, world.vendors[-1].pk)[0], submit=False),
+    ]
+
+
+def _api_deal_update(world, row):
+    mine = _products(world, row["vendor_id"])[0]
+    n = next(_serial)
+    return [
+        {
+            "title": f"Renamed {n}",
+            "stage": "proposal",
+            "amount": "2500.00",
+            "lines": [{"product": mine, "quantity": 2}],
+        },
+        {"lines": [{"product": _foreign_product(world, row["vendor_id"]), "quantity": 1}]},
+        {"customer_name": f"Someone else {n}", "customer_website": "www.shared-customer-b.com"},
+        {"stage": "lost", "lost_reason": "Budget frozen."},
+    ]
+
+
+def _deal_rules_form(world, row):
+    """V0's rules with its own tiers; then another vendor's tier (the outsider's, a second main vendor's)."""
+    body = {"auto_approve_below": "2500", "idle_cap": "5", "idle_days": "45", "name_similarity": "0.75"}
+    bodies = [{**body, "auto_approve_tiers": _vendor_tiers(world, world.vendors[0].pk)}]
+    bodies.append({**body, "auto_approve_tiers": [_foreign_tier(world, world.vendors[0].pk)]})
+    bodies.append({**body, "auto_approve_tiers": _vendor_tiers(world, world.vendors[1].pk)[:1]})
+    return bodies
+
+
+def _comment(world, row):
+    return [{"body": f"Any news from the buyer? ({next(_serial)})"}]
+
+
+def _approve_deal(world, row):
+    return [{"protection_days": 60, "note": "Protected: go for it."}]
+
+
+def _extension_request(world, row):
+    return [{"days": 30, "reason": "The customer's board meets next month."}]
+
+
+def _extension_decide_form(world, row):
+    return [{"decision": "grant", "response": "Granted."}, {"decision": "refuse", "response": "Not this time."}]
+
+
+def _api_extension_decision(world, row):
+    return [{"grant": True, "response": "Granted."}, {"grant": False, "response": "Not this time."}]
+
+
+def _status_in(*statuses):
+    return lambda world, row: row["status"] in statuses
+
+
+def _pending_extension(world, row):
+    return any(e["deal_id"] == row["id"] and e["status"] == "pending" for e in world.rules.extension_rows.values())
+
+
+def _extensible(world, row):
+    return row["status"] == DealStatus.APPROVED and not _pending_extension(world, row)
+
+
+def _flagged(world, row):
+    return row["has_conflict"] and row["status"] == DealStatus.SUBMITTED
+
+
+PREFERRED = {
+    "deals:submit": _status_in(DealStatus.DRAFT, DealStatus.INFO_REQUESTED),
+    "deal-submit": _status_in(DealStatus.DRAFT, DealStatus.INFO_REQUESTED),
+    "deals:edit": _status_in(DealStatus.DRAFT, DealStatus.INFO_REQUESTED),
+    "deal-detail": _status_in(DealStatus.DRAFT, DealStatus.INFO_REQUESTED),
+    "deals:stage": _flagged,
+    "deals:approve": _status_in(DealStatus.SUBMITTED),
+    "deal-approve": _status_in(DealStatus.SUBMITTED),
+    "deals:reject": _flagged,
+    "deal-reject": _flagged,
+    "deals:request_info": _status_in(DealStatus.SUBMITTED),
+    "deal-request-info": _status_in(DealStatus.SUBMITTED),
+    "deals:extension_request": _extensible,
+    "deal-extension-request": _extensible,
+    "deals:extension_decide": _pending_extension,
+    "deal-extension-decision": _pending_extension,
+    "deal-conflicts": lambda world, row: row["has_conflict"],
+    "deals:detail": lambda world, row: row["has_conflict"],
+}
+
 BODIES = {
     "portal:switch_organization": _switch,
     "portal:apply": _apply_form,
@@ -201,4 +407,26 @@ BODIES = {
     "notification-unread": _nothing,
     "notification-read-all": _read_all,
     "notification-preferences": _api_preferences,
+    "deals:create": _deal_create_form,
+    "deals:edit": _deal_edit_form,
+    "deals:submit": _nothing,
+    "deals:stage": _deal_stage_form,
+    "deals:comment": _comment,
+    "deals:attach": lambda world, row: [{"attachments": _pdf(f"offer-{next(_serial)}.pdf")}],
+    "deals:approve": _approve_deal,
+    "deals:reject": _reason,
+    "deals:request_info": lambda world, row: [{"question": "Who signs the order?"}],
+    "deals:extension_request": _extension_request,
+    "deals:extension_decide": _extension_decide_form,
+    "deals:rules": _deal_rules_form,
+    "deal-list": _api_deal_create,
+    "deal-detail": _api_deal_update,
+    "deal-submit": _nothing,
+    "deal-approve": _approve_deal,
+    "deal-reject": _reason,
+    "deal-request-info": lambda world, row: [{"question": "Who signs the order?"}],
+    "deal-comments": _comment,
+    "deal-attachments": lambda world, row: [{"file": _pdf(f"offer-{next(_serial)}.pdf")}],
+    "deal-extension-request": _extension_request,
+    "deal-extension-decision": _api_extension_decision,
 }

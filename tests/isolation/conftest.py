@@ -11,3 +11,9 @@ def _quiet_request_log():
     logger.setLevel(logging.CRITICAL)
     yield
     logger.setLevel(level)
+
+
+@pytest.fixture(autouse=True)
+def _private_media(settings, tmp_path):
+    """Deal attachments (the world's, and those the sweep uploads) go to a directory of this test's own."""
+    settings.MEDIA_ROOT = str(tmp_path / "media")

@@ -8,6 +8,10 @@ from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.urls import reverse
 
+from deals import api as deals_api
+from deals import selectors as deal_selectors
+from deals import services as deal_services
+from deals.models import DealRegistration
 from portal import routes
 from portal.notifications import selectors as notification_selectors
 from portal.notifications import services as notifications
@@ -15,7 +19,7 @@ from portal.notifications.models import Receipt
 from tests.isolation import attack
 from tests.isolation import world as w
 from tests.isolation.endpoints import endpoints
-from vendors import selectors
+from vendors import access, selectors
 from vendors.access import get_or_404
 from vendors.api import PartnershipViewSet
 from vendors.models import Membership, Organization, Partnership, Tier
@@ -23,11 +27,13 @@ from vendors.models import Membership, Organization, Partnership, Tier
 pytestmark = pytest.mark.django_db
 
 
-def sweep(*names):
+def sweep(*names, deals=None):
     selected = [e for e in endpoints() if e.name in names]
     assert {e.name for e in selected} == set(names)
+    if deals is None:  # a quicker world without registrations for the other routes
+        deals = any(attack.is_deals(e) for e in selected)
     with transaction.atomic():
-        result = attack.run(w.World(w.small_spec()), random.Random(0), selected)
+        result = attack.run(w.World(w.small_spec(), deals=deals), random.Random(0), selected)
         transaction.set_rollback(True)
     return "\n".join(result.failures)
 
@@ -126,7 +132,7 @@ def test_opening_someone_elses_notification(monkeypatch):
 
 def test_an_email_that_names_a_row_its_reader_may_not_see():
     with transaction.atomic():
-        world = w.World(w.small_spec())
+        world = w.World(w.small_spec(), deals=False)
         partner = world.partners[0]
         outsider = world.vendors[-1].pk
         hidden = next(m for m, owner in world.markers.owner.items() if owner == (w.ORG, outsider))
@@ -139,3 +145,51 @@ def test_an_email_that_names_a_row_its_reader_may_not_see():
         result = attack.run(world, random.Random(0), [])
         transaction.set_rollback(True)
     assert f"for partner_admin names rows it may not: ['{hidden}']" in "\n".join(result.failures)
+
+
+# --- deal registration ------------------------------------------------------------------------------------------
+
+
+def test_a_draft_shown_to_the_vendor(monkeypatch):
+    def without_the_draft_rule(user):
+        if not access.group_ids(user):
+            return DealRegistration.objects.none()
+        return DealRegistration.objects.filter(partnership_id__in=access.partnership_ids(user, access.VIEW_RECORDS))
+
+    monkeypatch.setattr(deal_selectors, "deals_visible_to", without_the_draft_rule)
+    failures = sweep("deal-detail")
+    assert "as vendor_admin: 200 shows rows it may not: xctc" in failures
+    assert "deals.DealRegistration #" in failures and "200 (not 404)" in failures
+
+
+def test_a_partner_told_its_registration_conflicts(monkeypatch):
+    fields = [*deals_api.PartnerDealSerializer.Meta.fields, "has_conflict"]
+    monkeypatch.setattr(deals_api.PartnerDealSerializer.Meta, "fields", fields)
+    failures = sweep("deal-detail")
+    assert "as partner_admin: 200 tells of conflicts between partners' registrations" in failures
+    assert '"has_conflict":true' in failures
+
+
+def test_a_conflicts_filter_a_partner_can_use(monkeypatch):
+    honest = deal_selectors.deals_for
+
+    def deals_for(user, organization, **filters):
+        rows = honest(user, organization, **filters)
+        return rows.filter(has_conflict=True) if filters.get("conflicts_only") else rows
+
+    monkeypatch.setattr(deal_selectors, "deals_for", deals_for)
+    failures = sweep("deal-list")
+    assert "?conflicts= is not a partner's filter, yet it changed what the list shows" in failures
+    assert "conflicts=true&page_size=200 as partner_admin: count" in failures
+
+
+def test_a_distributor_told_of_a_conflict(monkeypatch):
+    honest = deal_services._tell_channel
+
+    def tell_everyone(kind, deal, *, body="", vendor_note="", **kwargs):
+        return honest(kind, deal, body=body + vendor_note, **kwargs)
+
+    monkeypatch.setattr(deal_services, "_tell_channel", tell_everyone)
+    failures = sweep("notification-list", deals=True)  # the world is built with the bug: its emails are scanned too
+    assert "notification-list: GET /api/v1/notifications/?page_size=200 as distributor_admin: 200 tells" in failures
+    assert "for distributor_admin tells of conflicts between partners' registrations" in failures

@@ -21,7 +21,7 @@ Role = w.Role
 
 @pytest.fixture
 def world():
-    return w.World(w.small_spec())
+    return w.World(w.small_spec(), deals=False)
 
 
 def _person(world, org, role):

@@ -21,6 +21,14 @@ are near misses. A person sees their own notifications in the organizations they
 those of the organization they work in now (``Persona.organization``: the first by name, as the middleware
 chooses without a choice in the session).
 
+Deal registrations are made through ``deals.services`` too (``World._deals``): P0 with V0 in every status (a draft
+that is P0's alone, under review, more information asked, approved with comments from each side, a file and an
+extension waiting, rejected), a second partner at V0 whose registrations of the same customers conflict with P0's
+(the vendor sees the ``DealConflict``; neither partner, nor the distributor in between, may learn of it: the
+sweep looks for any word of a conflict in what they are shown), registrations made before V0 suspended or ended a
+partnership (still seen by both sides), the outsider's and another vendor's. Vendors' rules make only identical
+customer names conflict, and V0 approves small registrations automatically.
+
 Extension points: a new tenant model needs a line in ``Rules.VISIBLE`` (who sees it) and ``Rules.changes``
 (who changes it), and rows in ``World``; ``tests/isolation/test_declarations.py`` fails until it has them.
 ``FEEDS`` scans per-person output that is not an HTTP response: the emails people were sent (notifications,
@@ -30,6 +38,7 @@ digests), and CRM payloads once they exist.
 import os
 import re
 from dataclasses import dataclass, field
+from datetime import timedelta
 from decimal import Decimal
 
 from django.apps import apps
@@ -37,11 +46,24 @@ from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
 from django.contrib.contenttypes.models import ContentType
-from django.db import connection
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.db import connection, transaction
+from django.utils import timezone
 from hypothesis import HealthCheck, Phase
 from hypothesis import settings as hypothesis_settings
 from hypothesis import strategies as st
 
+from deals import services as deals
+from deals.models import (
+    DealAttachment,
+    DealComment,
+    DealConflict,
+    DealEvent,
+    DealExtensionRequest,
+    DealLine,
+    DealRegistration,
+    DealRules,
+)
 from portal.identity import tokens as identity_tokens
 from portal.identity.models import ApiToken
 from portal.notifications import kinds as notification_kinds
@@ -108,6 +130,18 @@ TIER, PRODUCT, PARTNERSHIP, EVENT = "vendors.Tier", "vendors.Product", "vendors.
 RECEIPT, NOTIFICATION, EMAIL = "notifications.Receipt", "notifications.Notification", "notifications.OutgoingEmail"
 SETTINGS, PREFERENCE = "notifications.NotificationSettings", "notifications.NotificationPreference"
 API_TOKEN = "identity.ApiToken"
+DEAL, LINE, COMMENT, DEAL_EVENT = "deals.DealRegistration", "deals.DealLine", "deals.DealComment", "deals.DealEvent"
+ATTACHMENT, EXTENSION = "deals.DealAttachment", "deals.DealExtensionRequest"
+CONFLICT, DEAL_RULES = "deals.DealConflict", "deals.DealRules"
+RULE_TIERS = DealRules.auto_approve_tiers.through._meta.label  # the tiers a vendor approves automatically
+DealStatus = DealRegistration.Status
+DEAL_SIDE = {Kind.VENDOR: "vendor_id", Kind.PARTNER: "partner_id", Kind.DISTRIBUTOR: "distributor_id"}
+# V0 approves registrations below this value automatically (the world's are above it: DEAL_QUANTITY units of a
+# 1,000 product at a discount of at most 30 %; one unit, as a body may send, is below it).
+AUTO_APPROVE_BELOW = Decimal("5000")
+DEAL_QUANTITY = 10
+# A PDF small enough to be quick, valid enough for deals.uploads (its first bytes).
+PDF = b"%PDF-1.4\n1 0 obj << /Type /Catalog >> endobj\ntrailer << /Root 1 0 R >>\n%%EOF\n"
 IDP, DOMAIN = "identity.IdentityProvider", "identity.VerifiedDomain"
 USER = User._meta.label
 
@@ -160,6 +194,7 @@ def channels(draw) -> Spec:
         revoked_invitation=[],
     )
     spec.closed[0] = False  # V0 is in the directory: its partners apply
+    spec.products[0][0] = True  # V0 sells something: its partners register deals with it
     spec.distributions |= set(
         draw(st.lists(st.tuples(st.integers(0, main_vendors - 1), st.integers(0, main_distributors - 1)), max_size=3))
     )
@@ -185,6 +220,23 @@ def channels(draw) -> Spec:
                 draw(st.integers(0, spec.tiers[v] - 1)),
             )
         )
+    # P0 works with V0 now: the partner personas register deals there (a closed history before it may stay).
+    home = next(e for e in spec.edges if (e.vendor, e.partner) == (0, 0))
+    home.statuses[-1] = Status.ACTIVE
+
+    def another_partner() -> int:
+        """A partner with no partnership with V0 yet, or one more partner."""
+        nonlocal main_partners
+        taken = {e.partner for e in spec.edges if e.vendor == 0}
+        partner = next((p for p in range(main_partners) if p not in taken), None)
+        if partner is None:  # every partner already has an open partnership with V0: one more partner
+            partner = main_partners
+            main_partners += 1
+            spec.partners += 1
+            for e in spec.edges:  # the outsider partner keeps the last index
+                assert e.partner < partner
+        return partner
+
     # V0 has partnerships in every status, so every console action meets a row of each.
     for status in STATUSES:
         if any(status in e.statuses for e in spec.edges if e.vendor == 0):
@@ -197,15 +249,19 @@ def channels(draw) -> Spec:
         if free is not None:
             free.statuses.append(status)
             continue
-        taken = {e.partner for e in mine}
-        partner = next((p for p in range(main_partners) if p not in taken), None)
-        if partner is None:  # every partner already has an open partnership with V0: one more partner
-            partner = main_partners
-            main_partners += 1
-            spec.partners += 1
-            for e in spec.edges:  # the outsider partner keeps the last index
-                assert e.partner < partner
-        spec.edges.append(Edge(0, partner, [status], draw(st.sampled_from(routes)), 0))
+        spec.edges.append(Edge(0, another_partner(), [status], draw(st.sampled_from(routes)), 0))
+    # A second partner works with V0 now, and one of the two through D0: two partners register one customer at
+    # V0 (a conflict the vendor sees and neither partner may learn of), and the distributor sees one side of it.
+    rival = next((e for e in spec.edges if e.vendor == 0 and e.partner != 0 and e.statuses[-1] == Status.ACTIVE), None)
+    if rival is None:
+        rival = next((e for e in spec.edges if e.vendor == 0 and e.partner != 0 and e.statuses[-1] in CLOSED), None)
+        if rival is not None:
+            rival.statuses.append(Status.ACTIVE)
+        else:
+            rival = Edge(0, another_partner(), [Status.ACTIVE], draw(st.sampled_from(routes)), 0)
+            spec.edges.append(rival)
+    if 0 not in (home.distributor, rival.distributor):
+        rival.distributor = 0
     for e in spec.edges:
         if e.distributor is not None:
             spec.distributions.add((e.vendor, e.distributor))
@@ -229,15 +285,20 @@ def small_spec() -> Spec:
     """A fixed small channel, for checks that do not depend on its shape."""
     return Spec(
         vendors=3,
-        partners=2,
+        partners=3,
         distributors=2,
         tiers=[1, 1, 1],
         products=[[True], [True], [True]],
         closed=[False, False, True],
         suspended=None,
         distributions={(0, 0), (2, 1)},
-        edges=[Edge(0, 0, [Status.ACTIVE], 0, 0), Edge(2, 1, [Status.ACTIVE], 1, 0)],
-        revoked_invitation=[False] * 7,
+        # P0 through D0 and P1 direct (whose registrations conflict with P0's) at V0; the outsider.
+        edges=[
+            Edge(0, 0, [Status.ACTIVE], 0, 0),
+            Edge(0, 1, [Status.ACTIVE], None, 0),
+            Edge(2, 2, [Status.ACTIVE], 1, 0),
+        ],
+        revoked_invitation=[False] * 8,
     )
 
 
@@ -269,8 +330,11 @@ class Persona:
 class World:
     """The channel of a Spec, built through the services, with a marker in every text a page could show."""
 
-    def __init__(self, spec: Spec):
+    def __init__(self, spec: Spec, *, deals: bool = True):
+        """``deals=False``: no deal registrations (nor deal rules), for tests of other routes that need no such rows
+        (a quicker world)."""
         self.spec = spec
+        self.with_deals = deals
         self.markers = Markers()
         m = self.markers
         self.platform_admin = self._person(is_staff=True, is_superuser=True)
@@ -284,6 +348,7 @@ class World:
                 services.membership_add(organization=org, user=user, role=role)
                 self.people[org.pk, role] = user
         self.tiers = []
+        self.catalog = {}  # vendor id → its active products, by pk
         for i, (vendor, count) in enumerate(zip(self.vendors, spec.tiers, strict=True)):
             ladder = []
             for rank in range(count):
@@ -311,11 +376,18 @@ class World:
                 )
                 for marker in (name, sku, category):
                     m.own(marker, PRODUCT, product.pk)
+                if active:
+                    self.catalog.setdefault(vendor.pk, []).append(product)
         for v, d in sorted(spec.distributions):
             f.distribution(self.vendors[v], self.distributors[d], Decimal("5"))
+        if deals:
+            self._deal_rules()
+        self.closed_with_deals = set()  # statuses of V0's partnerships that got a registration before closing
         for edge in spec.edges:
             for status in edge.statuses:
                 self._partnership(edge, status)
+        if deals:
+            self._deals()
         for i, vendor in enumerate(self.vendors):
             if spec.closed[i]:
                 services.program_update(
@@ -390,6 +462,8 @@ class World:
             p = services.partnership_decline(actor=vendor_admin, partnership=p, reason=reason)
         elif status != Status.APPLIED:
             p = services.partnership_approve(actor=vendor_admin, partnership=p, tier=self.tiers[edge.vendor][edge.tier])
+            if status in (Status.SUSPENDED, Status.ENDED):
+                self._deals_before_closing(p, status)
             if status == Status.SUSPENDED:
                 p = services.partnership_suspend(actor=vendor_admin, partnership=p, reason=reason)
             elif status == Status.ENDED:
@@ -398,6 +472,128 @@ class World:
         for marker in texts.values():
             m.own(marker, PARTNERSHIP, p.pk)
         return p
+
+    # --- deal registration ------------------------------------------------------------------------------------
+
+    def _deal_rules(self):
+        """Every vendor's deal rules: customer names conflict only when identical (the world's customers differ
+        by their markers; the ones meant to conflict share a web domain). V0 approves small registrations from
+        every tier automatically: the world's are above the threshold, a registration the sweep sends may not be."""
+        for i, vendor in enumerate(self.vendors):
+            deals.deal_rules_update(
+                actor=self.people[vendor.pk, Role.ADMIN],
+                vendor=vendor,
+                auto_approve_below=AUTO_APPROVE_BELOW if i == 0 else None,
+                auto_approve_tiers=self.tiers[i] if i == 0 else (),
+                name_similarity=Decimal("1.00"),
+            )
+
+    def _deal(self, p, *, by=Role.ADMIN, website="", submit=True) -> DealRegistration:
+        """A registration of ``p`` made by the partner's people, with a marker in every text."""
+        m = self.markers
+        texts = {tag: m.new(tag) for tag in ("dtl", "cus", "ctc", "dnt")}
+        deal = deals.deal_create(
+            actor=self.people[p.partner_id, by],
+            partner=p.partner,
+            vendor=p.vendor,
+            title=f"Deal {texts['dtl']}",
+            customer_name=f"Customer {texts['cus']}",
+            customer_website=website or f"www.{texts['cus']}.com",
+            customer_country="DE",
+            contact_name=f"Contact {texts['ctc']}",
+            contact_email=f"{texts['ctc']}@example.com",
+            expected_close_date=timezone.localdate() + timedelta(days=60),
+            notes=f"Notes {texts['dnt']}",
+            lines=[(self.catalog[p.vendor_id][0].pk, DEAL_QUANTITY)],
+            submit=submit,
+        )
+        for marker in texts.values():
+            m.own(marker, DEAL, deal.pk)
+        return deal
+
+    def _comment(self, deal, org_id, role=Role.ADMIN) -> DealComment:
+        marker = self.markers.new("dcm")
+        comment = deals.deal_comment(actor=self.people[org_id, role], deal=deal, body=f"Comment {marker}.")
+        self.markers.own(marker, COMMENT, comment.pk)
+        return comment
+
+    def _approve(self, deal, role=Role.ADMIN) -> DealRegistration:
+        marker = self.markers.new("dap")
+        deal = deals.deal_approve(actor=self.people[deal.vendor_id, role], deal=deal, note=f"Approved {marker}.")
+        self.markers.own(marker, DEAL, deal.pk)
+        return deal
+
+    def _deals_before_closing(self, p, status):
+        """A registration made while ``p`` was active and approved, with the partner's comment: after the
+        partnership is suspended or ends, both sides still see it; the partner may no longer send it anything new.
+        At V0, the first partnership suspended and the first ended (V0 has both)."""
+        if not self.with_deals or p.vendor_id != self.vendors[0].pk or status in self.closed_with_deals:
+            return
+        self.closed_with_deals.add(status)
+        deal = self._approve(self._deal(p))
+        self._comment(deal, p.partner_id)
+
+    def _deals(self):
+        """Registrations of the active partnerships, made as production makes them (``deals.services``).
+
+        P0 with V0: a draft (P0's alone), submitted, more information requested, approved (comments from each
+        side, an attachment, an extension request waiting), approved (no extension asked), rejected. A second
+        partner at V0 (the rival) registers customers P0 registers too (same web domain and product), before and
+        after P0: V0 sees two conflicts, one flagging each partner's registration; P0's draft would conflict with
+        the rival's when submitted. The outsider: a registration and a comment; a partnership with another vendor:
+        a registration."""
+        active = list(
+            Partnership.objects.filter(status=Status.ACTIVE).select_related("vendor", "partner").order_by("pk")
+        )
+        v0, p0 = self.vendors[0], self.partners[0]
+        home = next(p for p in active if (p.vendor_id, p.partner_id) == (v0.pk, p0.pk))
+        rival = next((p for p in active if p.vendor_id == v0.pk and p.partner_id != p0.pk), None)
+        shared = {key: f"https://www.shared-customer-{key}.com/" for key in "ab"}
+        if rival is not None:
+            self._deal(rival, website=shared["a"])
+        self._deal(home, website=shared["a"] if rival else "")  # flagged against the rival's, submitted first
+        self._deal(home, website=shared["b"] if rival else "")
+        if rival is not None:
+            self._deal(rival, website=shared["b"], by=Role.MEMBER)  # flags P0's, submitted before it
+        self._deal(home, by=Role.MEMBER, website=shared["a"] if rival else "", submit=False)
+
+        asked = self._deal(home, by=Role.MEMBER)
+        marker = self.markers.new("dqs")
+        deals.deal_request_info(actor=self.people[v0.pk, Role.MANAGER], deal=asked, question=f"Why {marker}?")
+        self.markers.own(marker, COMMENT, DealComment.objects.filter(deal=asked).latest("pk").pk)
+
+        approved = self._approve(self._deal(home), Role.MANAGER)
+        self._comment(approved, p0.pk)
+        self._comment(approved, v0.pk, Role.MANAGER)
+        if home.distributor_id:
+            self._comment(approved, home.distributor_id)
+        marker = self.markers.new("dat")
+        upload = SimpleUploadedFile(f"quote-{marker}.pdf", PDF, content_type="application/pdf")
+        attachment = deals.deal_attach(actor=self.people[p0.pk, Role.MEMBER], deal=approved, upload=upload)
+        self.markers.own(marker, ATTACHMENT, attachment.pk)
+        marker = self.markers.new("dex")
+        extension = deals.deal_request_extension(
+            actor=self.people[p0.pk, Role.ADMIN], deal=approved, days=30, reason=f"Because {marker}."
+        )
+        self.markers.own(marker, EXTENSION, extension.pk)
+
+        self._approve(self._deal(home, by=Role.MEMBER))  # approved, no extension asked yet
+
+        rejected = self._deal(home)
+        marker = self.markers.new("drj")
+        deals.deal_reject(actor=self.people[v0.pk, Role.MANAGER], deal=rejected, reason=f"Rejected {marker}.")
+        self.markers.own(marker, DEAL, rejected.pk)
+
+        # Rows nobody in the main channel sees (the outsider's, with a comment), and a registration with another
+        # vendor (P0's people see theirs everywhere; V0's people none of another vendor's).
+        outsider = next(p for p in active if p.vendor_id == self.vendors[-1].pk)
+        self._comment(self._deal(outsider), outsider.partner_id)
+        elsewhere = (
+            p for p in active if p.vendor_id not in (v0.pk, outsider.vendor_id) and p.vendor_id in self.catalog
+        )
+        first = next(elsewhere, None)
+        if first is not None:
+            self._deal(first)
 
     def _notes(self):
         """One notification for each person in each of their organizations, through ``notify``, of a type their
@@ -502,6 +698,14 @@ class Rules:
         EVENT: "events",
         RECEIPT: "receipts",
         API_TOKEN: "api_tokens",
+        DEAL: "deals",
+        LINE: "deal_lines",
+        COMMENT: "deal_comments",
+        DEAL_EVENT: "deal_events",
+        ATTACHMENT: "deal_attachments",
+        EXTENSION: "deal_extensions",
+        CONFLICT: "deal_conflicts",
+        DEAL_RULES: "deal_rules",
     }
     # Rules that depend on the person, not only on their organizations: called with the Persona.
     PERSONAL = {RECEIPT, API_TOKEN}
@@ -537,6 +741,25 @@ class Rules:
         self.api_token_rows = _rows(ApiToken, "user_id", "revoked_at")
         self.notification_kinds = dict(Notification.objects.values_list("pk", "kind"))
         self.group_org = {o["group_id"]: pk for pk, o in self.org_rows.items()}
+        self.deal_rows = _rows(
+            DealRegistration,
+            *("partnership_id", "vendor_id", "partner_id", "distributor_id", "status", "stage", "has_conflict"),
+            *("title", "customer_name", "customer_domain", "created_by_id", "decided_by_id"),
+        )
+        for deal in self.deal_rows.values():  # the vendor's list filters by the partnership's tier
+            deal["tier_id"] = self.partnership_rows[deal["partnership_id"]]["tier_id"]
+        self.line_rows = _rows(DealLine, "deal_id", "product_id")
+        self.comment_rows = _rows(DealComment, "deal_id", "author_id", "organization_id")
+        self.deal_event_rows = _rows(
+            DealEvent, "deal_id", "actor_id", "organization_id", "detail", "old_value", "new_value"
+        )
+        self.attachment_rows = _rows(DealAttachment, "deal_id", "uploaded_by_id", "organization_id")
+        for attachment in self.attachment_rows.values():  # its deal's sides: the sweep tries near misses first
+            deal = self.deal_rows[attachment["deal_id"]]
+            attachment.update({k: deal[k] for k in ("vendor_id", "partner_id", "distributor_id")})
+        self.extension_rows = _rows(DealExtensionRequest, "deal_id", "requested_by_id", "decided_by_id", "status")
+        self.conflict_rows = _rows(DealConflict, "deal_id", "other_id", "vendor_id")
+        self.deal_rules_rows = _rows(DealRules, "vendor_id")
 
     def rows(self, label) -> dict:
         return {
@@ -550,6 +773,14 @@ class Rules:
             EVENT: self.event_rows,
             RECEIPT: self.receipt_rows,
             API_TOKEN: self.api_token_rows,
+            DEAL: self.deal_rows,
+            LINE: self.line_rows,
+            COMMENT: self.comment_rows,
+            DEAL_EVENT: self.deal_event_rows,
+            ATTACHMENT: self.attachment_rows,
+            EXTENSION: self.extension_rows,
+            CONFLICT: self.conflict_rows,
+            DEAL_RULES: self.deal_rules_rows,
         }[label]
 
     def visible(self, label: str, persona: Persona) -> set:
@@ -563,6 +794,11 @@ class Rules:
             return {
                 pk for pk in self.receipts(persona) if self.receipt_rows[pk]["organization_id"] == persona.organization
             }
+        if label == DEAL:  # the registrations of the side one works on now: a partner's, a vendor's, a distributor's
+            if persona.organization is None:
+                return set()
+            side = DEAL_SIDE[self.org_rows[persona.organization]["kind"]]
+            return {pk for pk in self.visible(DEAL, persona) if self.deal_rows[pk][side] == persona.organization}
         return self.visible(label, persona)
 
     # --- what a person may see (the organizations they are a member of: ``orgs``) ----------------------------
@@ -655,6 +891,47 @@ class Rules:
             if r["user_id"] == persona.user.pk and r["organization_id"] in persona.orgs
         }
 
+    def deals(self, orgs) -> set:
+        """A registration is seen with its partnership's records (every side, in every status: docs/adr/0001),
+        except that a draft is the partner's alone."""
+        mine = self.partnerships_of(orgs)
+        return {
+            pk
+            for pk, d in self.deal_rows.items()
+            if d["partnership_id"] in mine and (d["status"] != DealStatus.DRAFT or d["partner_id"] in orgs)
+        }
+
+    def _of_deals(self, rows, orgs) -> set:
+        seen = self.deals(orgs)
+        return {pk for pk, r in rows.items() if r["deal_id"] in seen}
+
+    def deal_lines(self, orgs) -> set:
+        return self._of_deals(self.line_rows, orgs)
+
+    def deal_comments(self, orgs) -> set:
+        return self._of_deals(self.comment_rows, orgs)
+
+    def deal_events(self, orgs) -> set:
+        return self._of_deals(self.deal_event_rows, orgs)
+
+    def deal_attachments(self, orgs) -> set:
+        return self._of_deals(self.attachment_rows, orgs)
+
+    def deal_extensions(self, orgs) -> set:
+        return self._of_deals(self.extension_rows, orgs)
+
+    def deal_conflicts(self, orgs) -> set:
+        """The vendor's people alone, of registrations they see: never a partner's or a distributor's."""
+        seen = self.deals(orgs)
+        return {
+            pk
+            for pk, c in self.conflict_rows.items()
+            if c["vendor_id"] in orgs and c["deal_id"] in seen and c["other_id"] in seen
+        }
+
+    def deal_rules(self, orgs) -> set:
+        return {pk for pk, r in self.deal_rules_rows.items() if r["vendor_id"] in orgs}
+
     # --- what a page may name -----------------------------------------------------------------------------------
 
     def mentionable(self, persona: Persona) -> set:
@@ -684,6 +961,32 @@ class Rules:
                 seen.add((USER, event["actor_id"]))
             seen |= {owner[m] for m in found_markers(event["detail"]) if owner.get(m, ("", 0))[0] == TIER}
         seen |= {(USER, m["user_id"]) for m in self.membership_rows.values() if m["organization_id"] in orgs}
+        seen |= self._named_by_deals(orgs)
+        return seen
+
+    def _named_by_deals(self, orgs) -> set:
+        """What the registrations one sees name: their sides, the people who made, decided, wrote, uploaded and
+        asked, and the products on their lines (also after a partnership ends, when the catalog is gone)."""
+        deals = self.deals(orgs)
+        seen = set()
+        for pk in deals:
+            d = self.deal_rows[pk]
+            seen |= {(ORG, d[k]) for k in ("vendor_id", "partner_id", "distributor_id") if d[k]}
+            seen |= {(USER, d[k]) for k in ("created_by_id", "decided_by_id") if d[k]}
+        people = (
+            (self.comment_rows, ("author_id",)),
+            (self.deal_event_rows, ("actor_id",)),
+            (self.attachment_rows, ("uploaded_by_id",)),
+            (self.extension_rows, ("requested_by_id", "decided_by_id")),
+        )
+        for rows, keys in people:
+            seen |= {(USER, r[k]) for r in rows.values() if r["deal_id"] in deals for k in keys if r[k]}
+        seen |= {(PRODUCT, line["product_id"]) for line in self.line_rows.values() if line["deal_id"] in deals}
+        owner = self.world.markers.owner
+        for event in self.deal_event_rows.values():
+            if event["deal_id"] in deals:
+                text = " ".join((event["detail"], event["old_value"], event["new_value"]))
+                seen |= {owner[m] for m in found_markers(text) if owner.get(m, ("", 0))[0] == PRODUCT}
         return seen
 
     def forbidden_markers(self, persona: Persona) -> dict[str, tuple[str, int]]:
@@ -736,6 +1039,7 @@ class Rules:
         changes = changed(before, after)
         changed_rows = set(changes)
         members = {(m["organization_id"], m["user_id"]) for m in self.membership_rows.values()}
+        deal_changes = DealChanges(self, persona, before, after, changes)
 
         def notification_ok(pk) -> bool:
             """New, about a row this request changed, and told to an organization on a side of that row."""
@@ -747,6 +1051,8 @@ class Rules:
                 return False
             if subject[0] == PARTNERSHIP:
                 told = sides(subject[1])
+            elif subject[0] == DEAL:  # a registration's sides, about a change of it (not only of its conflict flags)
+                told = deal_changes.sides(subject[1]) if deal_changes.moved(subject[1]) else set()
             elif subject[0] == INVITATION:
                 told = {r["organization_id"] for r in (before.row(*subject), after.row(*subject)) if r}
             else:
@@ -817,6 +1123,8 @@ class Rules:
                     and all(r["user_id"] == persona.user.pk for r in both)
                     and (old is None or {k for k in old if old[k] != new[k]} == {"revoked_at"})
                 )
+            elif label in DealChanges.LABELS:
+                ok = deal_changes.ok(label, pk)
             elif label in (SETTINGS, PREFERENCE):
                 ok = persona.user is not None and all(r["user_id"] == persona.user.pk for r in both)
             elif label == IDP:
@@ -828,6 +1136,31 @@ class Rules:
                 )
             else:  # people's accounts, groups, organization grants: no page of a tenant changes them
                 ok = False
+            if not ok:
+                problems.append(describe(before, after, label, pk))
+        return problems
+
+    def reads(self, persona: Persona, before: "State", after: "State") -> list[str]:
+        """What a GET (or HEAD) changed that it may not: anything but opening one's own notifications (and allauth
+        recording the person's own email address when it shows their account)."""
+        problems = []
+        for label, pk in changed(before, after):
+            old, new = before.row(label, pk), after.row(label, pk)
+            own_address = (
+                label == "account.EmailAddress"
+                and old is None
+                and persona.user is not None
+                and new["user_id"] == persona.user.pk
+            )
+            ok = own_address or (
+                label == RECEIPT
+                and old is not None
+                and new is not None
+                and persona.user is not None
+                and old["user_id"] == persona.user.pk
+                and old["organization_id"] in persona.orgs
+                and {k for k in old if old[k] != new[k]} <= READ_STATE
+            )
             if not ok:
                 problems.append(describe(before, after, label, pk))
         return problems
@@ -851,6 +1184,300 @@ class Rules:
 READ_STATE = {"read_at", "opened_at", "opened_via"}
 
 
+class DealChanges:
+    """Who may change which deal registration rows (``Rules.changes`` asks ``ok(label, pk)`` of each changed row).
+
+    - The partner's people (any role) register with a vendor they are ACTIVE partners of (the partnership's sides
+      copied onto the row, products of that vendor's active catalog on the lines), keep their registrations
+      current (the customer only while a draft or while the vendor asks for more), submit or resubmit them and ask
+      for extensions while the partnership is active, and attach files. Submitting may approve it at once (the
+      vendor's rules: no deciding person).
+    - The vendor's admins and managers decide: approve, reject, ask for more (a comment of theirs), grant or refuse
+      an extension (the person deciding is recorded).
+    - Anyone on a side who sees a registration writes in its thread, as their own organization.
+    - Side effects of those: history (``DealEvent``) of a registration the request changed; conflicts between two
+      partners' registrations at one vendor, detected when one is submitted and settled when one is rejected,
+      expires or is lost; the other registration's vendor-only flags (``has_conflict``, ``queue``); the vendor's
+      rules row, made with its defaults when missing. ``DealRules`` and its tiers: the vendor's admins and managers,
+      with tiers of their own program.
+    """
+
+    LABELS = {DEAL, LINE, COMMENT, DEAL_EVENT, ATTACHMENT, EXTENSION, CONFLICT, DEAL_RULES, RULE_TIERS}
+    FIXED = {"id", "partnership_id", "vendor_id", "partner_id", "distributor_id", "created_by_id", "created_at"}
+    CUSTOMER = {
+        "customer_name",
+        "customer_website",
+        "customer_domain",
+        "customer_domain_stem",
+        "customer_name_key",
+        "customer_country",
+    }
+    KEPT_CURRENT = {
+        "title",
+        "contact_name",
+        "contact_email",
+        "contact_phone",
+        "amount",
+        "currency",
+        "expected_close_date",
+        "notes",
+        "stage",
+        "lost_reason",
+        "closed_at",
+        "last_activity_at",
+    }
+    DECISION = {
+        "decision_reason",
+        "decided_by_id",
+        "decided_at",
+        "protection_days",
+        "approved_at",
+        "expires_on",
+        "expiry_warned_days",
+    }
+    FLAGS = {"has_conflict", "queue"}
+    TOUCH = {"updated_at"}
+    ASKABLE = (DealStatus.DRAFT, DealStatus.INFO_REQUESTED)  # what the partner may (re)submit
+    DECISIONS = {
+        (DealStatus.SUBMITTED, DealStatus.APPROVED),
+        (DealStatus.INFO_REQUESTED, DealStatus.APPROVED),
+        (DealStatus.SUBMITTED, DealStatus.REJECTED),
+        (DealStatus.INFO_REQUESTED, DealStatus.REJECTED),
+        (DealStatus.SUBMITTED, DealStatus.INFO_REQUESTED),
+        (DealStatus.EXPIRED, DealStatus.APPROVED),  # an extension granted after it expired
+    }
+    DEFAULT_RULES = {"auto_approve_below": None, "idle_cap": None, "idle_days": 30, "name_similarity": Decimal("0.60")}
+
+    def __init__(self, rules: "Rules", persona: Persona, before: "State", after: "State", changes):
+        self.rules = rules
+        self.persona = persona
+        self.orgs = persona.orgs
+        self.user_id = persona.user.pk if persona.user is not None else None
+        self.managers = {o for o, r in persona.roles.items() if r in (Role.ADMIN, Role.MANAGER)}
+        self.before, self.after = before, after
+        self.changed = set(changes)
+        self.seen = rules.deals(self.orgs)
+        self.conflicts = [after.row(CONFLICT, pk) or before.row(CONFLICT, pk) for lb, pk in changes if lb == CONFLICT]
+
+    # --- reading the two snapshots ---
+
+    def _rows(self, label, pk):
+        return self.before.row(label, pk), self.after.row(label, pk)
+
+    def deal(self, pk) -> dict | None:
+        return self.after.row(DEAL, pk) or self.before.row(DEAL, pk)
+
+    def sides(self, pk) -> set:
+        deal = self.deal(pk)
+        return {deal[k] for k in ("vendor_id", "partner_id", "distributor_id") if deal[k]} if deal else set()
+
+    def _fields(self, old, new) -> set:
+        return {k for k in old if old[k] != new[k]}
+
+    def moved(self, pk) -> bool:
+        """The request made this registration, or changed more of it than its vendor-only conflict flags."""
+        old, new = self._rows(DEAL, pk)
+        if (DEAL, pk) not in self.changed or new is None:
+            return False
+        return old is None or bool(self._fields(old, new) - self.FLAGS)
+
+    def _moved_to(self, pk, statuses) -> bool:
+        old, new = self._rows(DEAL, pk)
+        return new is not None and new["status"] in statuses and (old is None or old["status"] != new["status"])
+
+    def _submitted(self, pk) -> bool:
+        """Registered and submitted, or (re)submitted from a draft or a question, in this request (perhaps approved
+        at once by the vendor's rules)."""
+        old, new = self._rows(DEAL, pk)
+        sent = new is not None and new["status"] in (DealStatus.SUBMITTED, DealStatus.APPROVED)
+        return sent and (old is None or old["status"] in self.ASKABLE)
+
+    def _settled(self, pk) -> bool:
+        """It stopped holding its customer in this request: rejected, expired or lost."""
+        old, new = self._rows(DEAL, pk)
+        lost = new is not None and new["stage"] == DealRegistration.Stage.LOST and (old or {}).get("stage") != "lost"
+        return lost or self._moved_to(pk, (DealStatus.REJECTED, DealStatus.EXPIRED))
+
+    def _active(self, deal) -> bool:
+        partnership = self.rules.partnership_rows.get(deal["partnership_id"])
+        return partnership is not None and partnership["status"] == Status.ACTIVE
+
+    # --- the rules ---
+
+    def ok(self, label, pk) -> bool:
+        old, new = self._rows(label, pk)
+        return {
+            DEAL: self._deal,
+            LINE: self._line,
+            COMMENT: self._comment,
+            DEAL_EVENT: self._event,
+            ATTACHMENT: self._attachment,
+            EXTENSION: self._extension,
+            CONFLICT: self._conflict,
+            DEAL_RULES: self._rules,
+            RULE_TIERS: self._rule_tier,
+        }[label](pk, old, new)
+
+    def _deal(self, pk, old, new) -> bool:
+        if new is None:
+            return False  # registrations are never deleted
+        if old is None:
+            return self._registered(new)
+        fields = self._fields(old, new)
+        if fields & self.FIXED:
+            return False
+        if fields <= self.FLAGS:  # flagged or cleared as another registration's conflict was found or settled
+            return any(pk in (c["deal_id"], c["other_id"]) for c in self.conflicts)
+        if fields <= self.TOUCH | {"last_activity_at"}:  # a comment, a file, an extension asked or refused
+            return pk in self.seen and ("last_activity_at" not in fields or old["partner_id"] in self.orgs)
+        return self._partner_changed(old, new, fields) or self._vendor_decided(old, new, fields)
+
+    def _registered(self, new) -> bool:
+        partnership = self.rules.partnership_rows.get(new["partnership_id"])
+        return (
+            partnership is not None
+            and partnership["status"] == Status.ACTIVE
+            and all(new[k] == partnership[k] for k in ("vendor_id", "partner_id", "distributor_id"))
+            and new["partner_id"] in self.orgs
+            and new["created_by_id"] == self.user_id
+            and (
+                new["status"] in (DealStatus.DRAFT, DealStatus.SUBMITTED)
+                or (new["status"] == DealStatus.APPROVED and new["decided_by_id"] is None)  # automatically
+            )
+        )
+
+    def _partner_changed(self, old, new, fields) -> bool:
+        if old["partner_id"] not in self.orgs:
+            return False
+        allowed = self.KEPT_CURRENT | self.TOUCH | self.FLAGS
+        if old["status"] in self.ASKABLE:
+            allowed |= self.CUSTOMER
+        if old["status"] != new["status"]:
+            submitted = old["status"] in self.ASKABLE and new["status"] in (DealStatus.SUBMITTED, DealStatus.APPROVED)
+            if not submitted or not self._active(old):
+                return False
+            allowed |= {"status", "submitted_at"}
+            if new["status"] == DealStatus.APPROVED:  # approved automatically, by the vendor's rules
+                if new["decided_by_id"] is not None:
+                    return False
+                allowed |= self.DECISION
+        return fields <= allowed
+
+    def _vendor_decided(self, old, new, fields) -> bool:
+        if old["vendor_id"] not in self.managers:
+            return False
+        allowed = self.DECISION | self.FLAGS | self.TOUCH
+        if old["status"] != new["status"]:
+            if (old["status"], new["status"]) not in self.DECISIONS:
+                return False
+            allowed |= {"status"}
+        if "decided_by_id" in fields and new["decided_by_id"] != self.user_id:
+            return False
+        return fields <= allowed
+
+    def _line(self, pk, old, new) -> bool:
+        deal = self.deal((new or old)["deal_id"])
+        if deal is None or deal["partner_id"] not in self.orgs or not self.moved(deal["id"]):
+            return False
+        if new is None:
+            return True  # lines replaced
+        product = self.rules.product_rows.get(new["product_id"])
+        return product is not None and product["vendor_id"] == deal["vendor_id"] and product["active"]
+
+    def _comment(self, pk, old, new) -> bool:
+        return (
+            old is None
+            and new is not None
+            and new["author_id"] == self.user_id
+            and new["organization_id"] in self.orgs & self.sides(new["deal_id"])
+            and new["deal_id"] in self.seen
+        )
+
+    def _event(self, pk, old, new) -> bool:
+        return (
+            old is None
+            and new is not None
+            and self.moved(new["deal_id"])
+            and new["actor_id"] in (None, self.user_id)
+            and new["organization_id"] in {None} | self.sides(new["deal_id"])
+        )
+
+    def _attachment(self, pk, old, new) -> bool:
+        deal = self.deal((new or old)["deal_id"])
+        return (
+            old is None
+            and new is not None
+            and deal is not None
+            and deal["partner_id"] in self.orgs
+            and new["organization_id"] == deal["partner_id"]
+            and new["uploaded_by_id"] == self.user_id
+            and (deal["id"] in self.seen or self.before.row(DEAL, deal["id"]) is None)
+        )
+
+    def _extension(self, pk, old, new) -> bool:
+        if new is None:
+            return False
+        deal = self.before.row(DEAL, new["deal_id"])
+        if deal is None:
+            return False
+        if old is None:  # asked: the partner, an approved registration, while the partnership is active
+            return (
+                deal["partner_id"] in self.orgs
+                and new["requested_by_id"] == self.user_id
+                and deal["status"] == DealStatus.APPROVED
+                and self._active(deal)
+            )
+        return (  # decided: the vendor's admins and managers
+            deal["vendor_id"] in self.managers
+            and self._fields(old, new) <= {"status", "decided_by_id", "decided_at", "response"}
+            and new["decided_by_id"] == self.user_id
+        )
+
+    def _conflict(self, pk, old, new) -> bool:
+        if new is None:
+            return False
+        one, other = self.deal(new["deal_id"]), self.deal(new["other_id"])
+        if one is None or other is None:
+            return False
+        same_vendor = one["vendor_id"] == other["vendor_id"] == new["vendor_id"]
+        if not same_vendor or one["partner_id"] == other["partner_id"]:
+            return False
+        pair = (new["deal_id"], new["other_id"])
+        # Found (again), or no longer matching, as one of the two was (re)submitted; settled as one stopped holding
+        # its customer.
+        submitted = any(self._submitted(pk) for pk in pair)
+        if new["resolved_at"] is None:
+            return submitted
+        return submitted or any(self._settled(pk) for pk in pair)
+
+    def _rules(self, pk, old, new) -> bool:
+        if new is None:
+            return False
+        if (old or new)["vendor_id"] in self.managers and new["vendor_id"] == (old or new)["vendor_id"]:
+            return True
+        # Made with the defaults when a registration with the vendor is submitted or decided.
+        return (
+            old is None
+            and all(new[k] == v for k, v in self.DEFAULT_RULES.items())
+            and any(self.moved(d["id"]) for d in self._changed_deals() if d["vendor_id"] == new["vendor_id"])
+        )
+
+    def _changed_deals(self):
+        return [self.deal(pk) for label, pk in self.changed if label == DEAL]
+
+    def _rule_tier(self, pk, old, new) -> bool:
+        if old is not None and new is not None:
+            return False
+        row = new or old
+        rules = self.after.row(DEAL_RULES, row["dealrules_id"]) or self.before.row(DEAL_RULES, row["dealrules_id"])
+        tier = self.rules.tier_rows.get(row["tier_id"])
+        return (
+            rules is not None
+            and rules["vendor_id"] in self.managers
+            and (new is None or (tier is not None and tier["vendor_id"] == rules["vendor_id"]))
+        )
+
+
 def _label_of(content_type_id) -> str:
     return ContentType.objects.get_for_id(content_type_id).model_class()._meta.label
 
@@ -869,7 +1496,13 @@ def local_models():
 
 
 def snapshot_models():
-    return [*local_models(), Group, User.groups.through, apps.get_model("account", "EmailAddress")]
+    return [
+        *local_models(),
+        Group,
+        User.groups.through,
+        DealRules.auto_approve_tiers.through,
+        apps.get_model("account", "EmailAddress"),
+    ]
 
 
 class State:
@@ -929,6 +1562,25 @@ def emails_sent(world, persona):
     return ((f"email {e.key}", "\n".join((e.subject, e.text_body, e.html_body))) for e in emails.order_by("pk"))
 
 
+def digest_due(world, persona):
+    """The daily digest the person would be sent now (what waits for it: comments on deals, say), written in a
+    savepoint that is rolled back. Only for people whose waiting notifications are all of organizations they work
+    in (``emails_sent`` scans those)."""
+    if persona.user is None or not persona.orgs:
+        return []
+    waiting = Receipt.objects.filter(user=persona.user, email_state=Receipt.Email.DIGEST)
+    if not waiting.exists() or waiting.exclude(organization_id__in=persona.orgs).exists():
+        return []
+    with transaction.atomic():
+        before = timezone.now() + timedelta(days=1)
+        notifications._digest_write(user_id=persona.user.pk, before=before, local_date="isolation")
+        digests = OutgoingEmail.objects.filter(user=persona.user, key__startswith="digest:").order_by("pk")
+        found = [(f"digest {e.key}", "\n".join((e.subject, e.text_body, e.html_body))) for e in digests]
+        transaction.set_rollback(True)
+    return found
+
+
 # Per-person outputs that are not HTTP responses, scanned like responses: each is
-# ``callable(world, persona) -> iterable of (where, text)``.
-FEEDS: list = [emails_sent]
+# ``callable(world, persona) -> iterable of (where, text)``. The deal registration CSV export is a route
+# (``deals:export``, with the list's filters), so the sweep scans it as a response.
+FEEDS: list = [emails_sent, digest_due]
