@@ -5,6 +5,7 @@ back through the same selectors the pages use.
 """
 
 import io
+from collections import Counter
 from contextlib import redirect_stderr, redirect_stdout
 from datetime import timedelta
 from decimal import Decimal
@@ -12,17 +13,29 @@ from types import SimpleNamespace
 
 import pytest
 from django.contrib.auth import authenticate, get_user_model
+from django.core.exceptions import ValidationError
 from django.core.management import CommandError, call_command
 from django.db import transaction
 from django.utils import timezone
 
+from deals import selectors as deal_selectors
+from deals import services as deal_services
+from deals.models import DealComment, DealEvent, DealExtensionRequest, DealRegistration, DealRules
 from portal.notifications.models import OutgoingEmail, Receipt
 from vendors import selectors
-from vendors.management.commands.demo import OUTBOX_URL, PASSWORD, PERSONAS, READ_AFTER_DAYS
+from vendors.management.commands.demo import (
+    ACME_RULES,
+    DEALS_URL,
+    OUTBOX_URL,
+    PASSWORD,
+    PERSONAS,
+    READ_AFTER_DAYS,
+)
 from vendors.models import Organization, Partnership, Product, Tier
 
 User = get_user_model()
 Status = Partnership.Status
+Deal = DealRegistration
 PERSONA_EMAILS = {label: email for label, email, _ in PERSONAS}
 
 
@@ -176,11 +189,16 @@ class TestTheDemoWorld:
             assert unread.exists(), f"{label}: the bell is empty"
             assert not unread.filter(created_at__lt=cutoff).exists()
             assert inbox.filter(created_at__lt=cutoff).exists(), f"{label}: no history"
-        # Dated with the events they tell: the rep's newest news is the Acme tier change, twelve days ago.
+        # Dated with the events they tell: the Acme tier change reached the rep twelve days ago.
+        promoted = Receipt.objects.get(
+            user=person("Partner rep"), notification__title="Acme Networks moved you to the Gold tier"
+        )
+        assert 11 <= (timezone.now() - promoted.created_at).days <= 12
+        assert promoted.email_state == Receipt.Email.DIGESTED  # the rep gets tier changes in the daily digest
+        # Newer news under the rep's bell: the registrations' questions, comments and expiry warnings.
         newest = Receipt.objects.filter(user=person("Partner rep")).select_related("notification").first()
-        assert newest.notification.title == "Acme Networks moved you to the Gold tier"
-        assert 11 <= (timezone.now() - newest.created_at).days <= 12
-        assert newest.email_state == Receipt.Email.DIGESTED  # the rep gets tier changes in the daily digest
+        assert newest.notification.kind.startswith("deal.")
+        assert newest.created_at > promoted.created_at
         assert OutgoingEmail.objects.filter(to=person("Partner rep").email, key__startswith="digest:").exists()
 
     def test_every_email_is_in_the_outbox_and_none_reached_the_terminal(self, demo_run):
@@ -192,6 +210,153 @@ class TestTheDemoWorld:
         assert demo_run.stray == ""
         assert OUTBOX_URL in demo_run.output and "runserver" in demo_run.output
         assert len(demo_run.output.splitlines()) < 20
+
+    # --- deal registration ---------------------------------------------------------------------------------
+
+    def test_deal_registrations_in_every_status_and_stage(self, demo_output):
+        statuses = Counter(Deal.objects.values_list("status", flat=True))
+        stages = Counter(Deal.objects.values_list("stage", flat=True))
+
+        assert statuses == {
+            Deal.Status.DRAFT: 2,
+            Deal.Status.SUBMITTED: 7,
+            Deal.Status.INFO_REQUESTED: 2,
+            Deal.Status.APPROVED: 15,
+            Deal.Status.REJECTED: 4,
+            Deal.Status.EXPIRED: 2,
+        }
+        assert 25 <= Deal.objects.count() <= 40
+        assert len({deal.vendor_id for deal in Deal.objects.all()}) >= 6
+        assert set(stages) == set(Deal.Stage.values) and stages[Deal.Stage.WON] >= 2 and stages[Deal.Stage.LOST] >= 2
+        assert not Deal.objects.filter(stage=Deal.Stage.LOST, lost_reason="").exists()
+        assert not Deal.objects.filter(status=Deal.Status.REJECTED, decision_reason="").exists()
+        assert {"USD", "EUR", "GBP", "JPY", "CAD"} <= set(Deal.objects.values_list("currency", flat=True))
+        assert "/deals/" in DEALS_URL and DEALS_URL in demo_output
+
+    def test_the_deal_history_is_spread_over_past_weeks(self, demo_output):
+        now = timezone.now()
+        events = DealEvent.objects.all()
+        comments = DealComment.objects.all()
+
+        assert not events.filter(created_at__gt=now).exists() and not comments.filter(created_at__gt=now).exists()
+        assert events.filter(created_at__lt=now - timedelta(weeks=12)).exists()
+        assert len({when.date() for when in events.values_list("created_at", flat=True)}) >= 30
+        assert len({when.date() for when in comments.values_list("created_at", flat=True)}) >= 10
+        # Comments from every side of a registration: partners, vendors and a distributor.
+        kinds = set(comments.values_list("organization__kind", flat=True))
+        assert kinds == {Organization.Kind.PARTNER, Organization.Kind.VENDOR, Organization.Kind.DISTRIBUTOR}
+        for deal in Deal.objects.select_related("partnership"):
+            assert deal.partnership.started_at < deal.created_at <= deal.updated_at <= now, deal
+            dates = list(deal.events.order_by("id").values_list("created_at", flat=True))
+            assert dates[0] == min(dates) == deal.created_at, deal  # registered first, then the rest
+            if deal.approved_at and not deal.extension_requests.filter(status="granted").exists():
+                assert deal.expires_on == deal.approved_at.date() + timedelta(days=deal.protection_days), deal
+        # The expiry job ran on its days: warnings, then expiries, and some protections end within two weeks.
+        today = timezone.localdate()
+        assert events.filter(kind=DealEvent.Kind.EXPIRY_WARNING).count() >= 4
+        assert events.filter(kind=DealEvent.Kind.EXPIRED).count() == 2
+        ending = Deal.objects.filter(status=Deal.Status.APPROVED, expires_on__range=(today, today + timedelta(14)))
+        assert ending.exclude(stage__in=Deal.CLOSED_STAGES).count() >= 2
+
+    def test_the_vendor_sees_a_conflict_side_by_side_and_can_approve_one(self, demo_output):
+        morgan = person("Vendor channel manager")
+        acme = organization_of(morgan)
+        initech = organization_of(person("Partner rep"))
+
+        pending = list(deal_selectors.conflicts_visible_to(morgan).filter(resolved_at=None))
+
+        assert len(pending) == 1
+        conflict = pending[0]
+        initechs, other = conflict.deal, conflict.other
+        assert initechs.partner == initech and other.partner != initech
+        assert initechs.customer_domain == other.customer_domain and conflict.products
+        assert 2 <= (initechs.submitted_at - other.submitted_at).days <= 5  # the other partner came first
+        queue = list(deal_selectors.vendor_deals(morgan, acme)[:2])
+        assert set(queue) == {initechs, other} and {d.queue for d in queue} == {Deal.Queue.CONFLICT}
+        assert {c.pk for c in deal_selectors.conflicts_of(morgan, initechs)} == {conflict.pk}
+        # A settled conflict is in the history: the later registration was rejected.
+        assert deal_selectors.conflicts_visible_to(morgan).exclude(resolved_at=None).exists()
+        # Morgan also has an extension to decide.
+        extensions = deal_selectors.extension_requests_visible_to(morgan)
+        assert extensions.filter(status=DealExtensionRequest.Status.PENDING, deal__vendor=acme).exists()
+        with transaction.atomic():
+            deal_services.deal_approve(actor=morgan, deal=initechs)
+            with pytest.raises(ValidationError):
+                deal_services.deal_approve(actor=morgan, deal=other)
+            transaction.set_rollback(True)
+
+    def test_the_partner_rep_sees_initechs_deals_only_and_no_conflict(self, demo_output):
+        riley = person("Partner rep")
+        initech = organization_of(riley)
+
+        visible = deal_selectors.deals_visible_to(riley)
+
+        assert set(visible.values_list("partner_id", flat=True)) == {initech.pk}
+        assert len(set(visible.values_list("vendor_id", flat=True))) >= 4
+        assert not deal_selectors.conflicts_visible_to(riley).exists()
+        assert visible.filter(has_conflict=True, status=Deal.Status.SUBMITTED).exists()  # "Under review" for Riley
+        assert visible.filter(status=Deal.Status.DRAFT, created_by=riley).exists()
+        assert not deal_selectors.deals_visible_to(person("Vendor channel manager")).filter(status="draft").exists()
+        # The vendor's question waits in the thread of a registration Riley has to answer.
+        asked = visible.get(status=Deal.Status.INFO_REQUESTED)
+        question = deal_selectors.history(riley, asked).get(kind=DealEvent.Kind.INFO_REQUESTED).detail
+        thread = list(deal_selectors.thread(riley, asked))
+        assert [c.body for c in thread] == [question] and thread[0].organization == asked.vendor
+        # A protection ending within two weeks, and the expiry warning under the bell.
+        today = timezone.localdate()
+        assert visible.filter(status=Deal.Status.APPROVED, expires_on__lte=today + timedelta(14)).exists()
+        assert Receipt.objects.filter(user=riley, notification__kind="deal.expiring", read_at=None).exists()
+
+    def test_the_partner_rep_can_register_with_two_vendors_in_the_same_minute(self, demo_output):
+        riley = person("Partner rep")
+        initech = organization_of(riley)
+
+        registrable = list(deal_selectors.registrable_partnerships(riley, initech))
+
+        assert len(registrable) >= 2
+        with transaction.atomic():
+            for partnership in registrable[:2]:
+                product = Product.objects.filter(vendor=partnership.vendor, active=True).first()
+                deal = deal_services.deal_create(
+                    actor=riley,
+                    partner=initech,
+                    vendor=partnership.vendor,
+                    title="Dunmore Bank: branch refresh",
+                    customer_name="Dunmore Savings Bank",
+                    customer_website="dunmorebank.com",
+                    customer_country="US",
+                    contact_name="Alice Dunmore",
+                    expected_close_date=timezone.localdate() + timedelta(days=60),
+                    lines=[(product, 5)],
+                    submit=True,
+                )
+                assert deal.status in (Deal.Status.SUBMITTED, Deal.Status.APPROVED)
+            transaction.set_rollback(True)
+
+    def test_acme_approves_its_top_tiers_small_deals_and_caps_idle_ones(self, demo_output):
+        acme = organization_of(person("Vendor channel manager"))
+        top = Tier.objects.filter(vendor=acme).order_by("-rank").first()
+
+        rules = DealRules.objects.get(vendor=acme)
+
+        assert rules.auto_approve_below == ACME_RULES["auto_approve_below"]
+        assert list(rules.auto_approve_tiers.all()) == [top]
+        assert rules.idle_cap == ACME_RULES["idle_cap"]
+        auto = Deal.objects.get(vendor=acme, events__kind=DealEvent.Kind.AUTO_APPROVED)
+        assert auto.partnership.tier == top and auto.amount < rules.auto_approve_below
+
+    def test_the_distributor_sees_its_resellers_two_tier_deals(self, demo_output):
+        dana = person("Distributor")
+        northwind = organization_of(dana)
+        initech = organization_of(person("Partner rep"))
+
+        visible = deal_selectors.deals_visible_to(dana)
+
+        assert visible.filter(partner=initech).exists()
+        assert set(visible.values_list("distributor_id", flat=True)) == {northwind.pk}
+        assert len(set(visible.values_list("vendor_id", flat=True))) >= 2
+        assert DealComment.objects.filter(organization=northwind, deal__partner=initech).exists()
+        assert not deal_selectors.conflicts_visible_to(dana).exists()
 
     def test_running_it_again_is_refused_politely_and_changes_nothing(self, demo_output):
         before = Organization.objects.count(), User.objects.count(), Partnership.objects.count()
@@ -214,6 +379,11 @@ def _fingerprint():
             )
         ),
         list(Product.objects.order_by("vendor__slug", "sku").values_list("sku", "list_price", "currency", "active")),
+        list(
+            DealRegistration.objects.order_by("vendor__slug", "title").values_list(
+                "vendor__slug", "partner__slug", "title", "status", "stage", "amount", "has_conflict"
+            )
+        ),
     )
 
 
