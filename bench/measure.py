@@ -112,6 +112,11 @@ DAILY = {
     ("notifications:inbox", "vendor"): "notifications",
     ("notifications:bell", "vendor"): "notification bell",
     ("notification-list", "vendor"): "API notifications",
+    ("deals:list", "partner"): "partner deal registrations",
+    ("deals:list", "vendor"): "vendor deal registrations",
+    ("deals:list", "distributor"): "distributor deal registrations",
+    ("deal-list", "partner"): "API deals",
+    ("deal-list", "vendor"): "API deals",
 }
 LABELS = {
     "portal:team": "team",
@@ -124,6 +129,11 @@ LABELS = {
     "product-list": "API products",
     "tier-list": "API tiers",
     "partnership-list": "API partnerships",
+    "deal-list": "API deals",
+    "deals:export": "deals CSV export (all rows)",
+    "deals:create": "register a deal (form)",
+    "deals:products": "register a deal: products",
+    "deals:rules": "deal rules",
 }
 # Not measured: other people's areas (platform admin, allauth's account pages) and the API's schema and docs.
 SKIP_PREFIXES = ("/admin/", "/accounts/", "/api/v1/schema/", "/api/v1/docs/")
@@ -192,13 +202,16 @@ def pages(people: dict) -> list[dict]:
 
 def _shown(response) -> dict:
     """What the page shows: an API list's rows and total; an HTML page's size and its items (cards, table rows)."""
+    content = response.body if response.streaming else response.content
     if response.get("Content-Type", "").startswith("application/json"):
-        data = json.loads(response.content)
+        data = json.loads(content)
         if isinstance(data, dict) and "results" in data:
             return {"rows": len(data["results"]), "total": data.get("count")}
-    html = response.content.decode()
+    if response.get("Content-Type", "").startswith("text/csv"):  # an export: its lines, header included
+        return {"bytes": len(content), "items": content.count(b"\n")}
+    html = content.decode()
     items = html.count("<article") + html.count('<li class="card"') + max(0, html.count("<tr") - html.count("<thead"))
-    return {"bytes": len(response.content), "items": items}
+    return {"bytes": len(content), "items": items}
 
 
 def _explain(sql: str) -> str:
@@ -223,9 +236,12 @@ def measure(requests: int, warmup: int, only: list[str] | None = None, explain: 
     todo = [page for page in pages(people) if not only or page["key"] in only or page["key"] == "floor"]
 
     def get(page):
-        return clients[page["persona"]].get(
+        response = clients[page["persona"]].get(
             page["path"], HTTP_ACCEPT="application/json" if "/api/" in page["path"] else "text/html"
         )
+        if response.streaming:  # an export: the time is the whole body's
+            response.body = b"".join(response.streaming_content)
+        return response
 
     kept = []
     for page in todo:
@@ -282,6 +298,7 @@ def summarize(times: list[float]) -> dict:
 def counts() -> dict:
     from django.contrib.auth import get_user_model
 
+    from deals.models import DealRegistration
     from vendors.models import Organization, Partnership, PartnershipEvent, PartnershipGroupObjectPermission, Product
 
     return {
@@ -293,6 +310,7 @@ def counts() -> dict:
         "partnership_grants": PartnershipGroupObjectPermission.objects.count(),
         "events": PartnershipEvent.objects.count(),
         "products": Product.objects.count(),
+        "deals": DealRegistration.objects.count(),
     }
 
 
