@@ -239,6 +239,13 @@ def test_preferences_list_the_types_the_person_receives(api, channel, two_hats):
     member = api(channel.initech_rep).get(PREFERENCES).json()
     assert member["time_zone"] == "UTC" and member["digest_hour"] == 8
     assert member["email"] == {
+        "deal.approved": "immediate",
+        "deal.comment": "immediate",
+        "deal.expired": "immediate",
+        "deal.expiring": "immediate",
+        "deal.extension_decided": "immediate",
+        "deal.info_requested": "immediate",
+        "deal.rejected": "immediate",
         "partnership.approved": "immediate",
         "partnership.ended": "immediate",
         "partnership.suspended": "immediate",
@@ -249,7 +256,12 @@ def test_preferences_list_the_types_the_person_receives(api, channel, two_hats):
     assert set(admin["email"]) == set(member["email"]) | {"partnership.declined", "invitation.sent"}
     assert admin["email"]["invitation.sent"] == "digest"
     vendor = api(channel.acme_manager).get(PREFERENCES).json()
-    assert set(vendor["email"]) == {"partnership.applied"}
+    assert set(vendor["email"]) == {
+        "partnership.applied",
+        "deal.submitted",
+        "deal.extension_requested",
+        "deal.comment_channel",
+    }
     # Settings are per person: what they receive in any of their organizations (a member here, an admin there).
     assert api(two_hats).get(PREFERENCES).json()["email"] == admin["email"]
 

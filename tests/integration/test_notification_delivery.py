@@ -80,6 +80,8 @@ def test_a_committed_approval_is_emailed_by_the_worker_and_a_rolled_back_one_nev
     (email,) = to(worker, "dana@initech.example")
     assert email["Subject"] == APPROVED
     assert email["List-Unsubscribe"].strip().startswith("<http://127.0.0.1:8000/notifications/unsubscribe/")
+    # The worker commits "sent" just after the SMTP peer has the message: wait for the commit too.
+    assert wait_for(lambda: OutgoingEmail.objects.get(to="dana@initech.example").status == Status.SENT)
     row = OutgoingEmail.objects.get(to="dana@initech.example")
     assert (row.status, row.attempts) == (Status.SENT, 1)
     assert email["Message-ID"] == row.message_id
@@ -113,6 +115,7 @@ def test_with_redis_down_the_approval_succeeds_and_the_beat_delivers_the_email_l
     # Redis is back: the beat's re-send job hands the email over, and the worker delivers it.
     assert notifications.emails_resend_pending(now=later()) == 1
     assert wait_for(lambda: to(worker, "dana@initech.example")), worker.log.read_text()
+    assert wait_for(lambda: OutgoingEmail.objects.get(pk=email.pk).status == Status.SENT)
     email.refresh_from_db()
     assert (email.status, email.attempts) == (Status.SENT, 1)
 
