@@ -3,6 +3,32 @@ import shutil
 
 import pytest
 
+# Files whose tests take the longest (a minute or more each, on 2 cores): the isolation suite's generated worlds,
+# the demo, the browser journeys and the real worker. pytest-xdist hands files out in collection order
+# (``--dist loadfile``), so starting these first keeps both processes busy to the end instead of one of them
+# finishing alone with a long file.
+LONGEST_FIRST = (
+    "tests/isolation/test_scoped_api.py",
+    "tests/isolation/test_lists.py",
+    "tests/isolation/test_scoped_pages.py",
+    "tests/test_demo.py",
+    "tests/isolation/test_api_lists.py",
+    "tests/e2e/",
+    "tests/vendors/test_hypothesis_visibility.py",
+    "tests/integration/",
+    "tests/isolation/",
+)
+
+
+def _start_rank(item) -> int:
+    path = item.nodeid.split("::", 1)[0]
+    return next((rank for rank, prefix in enumerate(LONGEST_FIRST) if path.startswith(prefix)), len(LONGEST_FIRST))
+
+
+@pytest.hookimpl(trylast=True)
+def pytest_collection_modifyitems(items):
+    items.sort(key=_start_rank)  # stable: the order within a file, and of the other files, is kept
+
 
 @pytest.fixture(autouse=True)
 def _fast_passwords(settings):

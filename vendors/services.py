@@ -21,7 +21,7 @@ from django.db import IntegrityError, transaction
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.text import slugify
-from guardian.shortcuts import assign_perm, remove_perm
+from guardian.shortcuts import assign_perm
 
 from portal.notifications import services as notifications
 from vendors import access
@@ -32,6 +32,7 @@ from vendors.models import (
     Organization,
     Partnership,
     PartnershipEvent,
+    PartnershipGroupObjectPermission,
     Product,
     Tier,
 )
@@ -436,15 +437,26 @@ def distribution_create(*, actor, vendor: Organization, distributor: Organizatio
 
 
 def _grant(perms, groups, partnership):
-    for group in groups:
-        for perm in perms:
-            assign_perm(perm, group, partnership)
+    """Grant ``perms`` on ``partnership`` to ``groups``: one INSERT into guardian's direct-FK table (what
+    ``assign_perm`` writes, without its lookup and get-or-create per pair); an existing grant stays as it is."""
+    PartnershipGroupObjectPermission.objects.bulk_create(
+        [
+            PartnershipGroupObjectPermission(
+                group=group, permission_id=access.permission_id(Partnership, perm), content_object=partnership
+            )
+            for group in groups
+            for perm in perms
+        ],
+        ignore_conflicts=True,
+    )
 
 
 def _revoke(perms, groups, partnership):
-    for group in groups:
-        for perm in perms:
-            remove_perm(perm, group, partnership)
+    PartnershipGroupObjectPermission.objects.filter(
+        content_object=partnership,
+        group__in=groups,
+        permission_id__in=[access.permission_id(Partnership, perm) for perm in perms],
+    ).delete()
 
 
 def _partner_side_groups(partnership: Partnership) -> list[Group]:
