@@ -335,3 +335,9 @@ CELERY_BEAT_SCHEDULE["expire-deal-registrations"] = {
     "task": "deals.tasks.expire_registrations",
     "schedule": env.float("ONEPANE_DEAL_EXPIRY_EVERY", default=3600.0),
 }
+
+# Leads: the beat job that recalls offers past their deadline and routes them to the next partner runs this often.
+CELERY_BEAT_SCHEDULE["recall-overdue-leads"] = {
+    "task": "leads.tasks.recall_overdue_leads",
+    "schedule": env.float("ONEPANE_LEAD_RECALL_EVERY", default=300.0),
+}
