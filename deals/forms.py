@@ -63,19 +63,24 @@ class DealFilterForm(DealsForm):
     status = forms.ChoiceField(label="Status", required=False, choices=[("", "Any status"), *Status.choices])
     sort = forms.ChoiceField(label="Sort by", required=False, choices=SORT_CHOICES)
 
-    def __init__(self, data=None, *, kind, vendors=(), partners=(), tiers=(), **kwargs):
+    def __init__(self, data=None, *, kind, vendors=(), partners=(), tiers=(), many_partners=False, **kwargs):
         super().__init__(data, **kwargs)
         self.kind = kind
-        self.fields["q"].widget = forms.SearchInput(
-            attrs={"placeholder": "Title, customer or DR-000123", "id": "deals-q"}
+        hint = (
+            "Title, customer or DR-000123" if kind == Organization.Kind.PARTNER else "Title, customer, partner or DR-…"
         )
+        self.fields["q"].widget = forms.SearchInput(attrs={"placeholder": hint, "id": "deals-q"})
         if kind in (Organization.Kind.PARTNER, Organization.Kind.DISTRIBUTOR):
             self.fields["vendor"] = ObjectChoiceField(
                 label="Vendor", required=False, objects=vendors, blank_label="All vendors"
             )
         if kind in (Organization.Kind.VENDOR, Organization.Kind.DISTRIBUTOR):
             self.fields["partner"] = ObjectChoiceField(
-                label="Partner", required=False, objects=partners, blank_label="All partners"
+                label="Partner",
+                required=False,
+                objects=partners,
+                blank_label="All partners",
+                help_text="Too many partners to list: search finds them by name." if many_partners else "",
             )
         if kind == Organization.Kind.PARTNER:
             self.fields["stage"] = forms.ChoiceField(

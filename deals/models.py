@@ -116,6 +116,18 @@ class DealRegistration(models.Model):
             # The vendor's list: conflicts, then pending reviews, then the rest, newest first in each.
             models.Index(fields=["vendor", "queue", "-updated_at", "-id"], name="deal_vendor_queue_idx"),
             models.Index(fields=["distributor", "-updated_at", "-id"], name="deal_distributor_recent_idx"),
+            # A large vendor's or distributor's count and totals per currency read only these (an index-only scan
+            # instead of visiting tens of thousands of rows: bench/).
+            models.Index(
+                fields=["vendor"],
+                include=["id", "partnership", "status", "currency", "amount"],
+                name="deal_vendor_totals_idx",
+            ),
+            models.Index(
+                fields=["distributor"],
+                include=["id", "partnership", "status", "currency", "amount"],
+                name="deal_distributor_totals_idx",
+            ),
             models.Index(fields=["partnership", "status"], name="deal_partnership_status_idx"),
             # Conflict candidates at one vendor.
             models.Index(

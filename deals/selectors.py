@@ -88,11 +88,14 @@ def rules_visible_to(user) -> QuerySet[DealRules]:
 # --- pages and API ------------------------------------------------------------------------------------------
 
 
-def _search(qs, q: str):
+def _search(qs, q: str, *, partner_names: bool = False):
+    """Title, customer, its domain or the reference; on the vendor's and distributor's side the partner's name."""
     q = (q or "").strip()
     if not q:
         return qs
     found = Q(title__icontains=q) | Q(customer_name__icontains=q) | Q(customer_domain__icontains=q)
+    if partner_names:
+        found |= Q(partner__name__icontains=q)
     if q.upper().startswith("DR-") and q[3:].isdigit():
         found |= Q(pk=int(q[3:]))
     return qs.filter(found)
@@ -143,7 +146,7 @@ def vendor_deals(
         qs = qs.filter(status=status)
     if conflicts_only:
         qs = qs.filter(has_conflict=True)
-    qs = _search(qs, q)
+    qs = _search(qs, q, partner_names=True)
     if sort and sort != "recent":
         return _sorted(qs, sort)
     return qs.order_by("queue", "-updated_at", "-id")
@@ -165,7 +168,7 @@ def distributor_deals(
         qs = qs.filter(partner_id=partner_id)
     if status:
         qs = qs.filter(status=status)
-    return _sorted(_search(qs, q), sort)
+    return _sorted(_search(qs, q, partner_names=True), sort)
 
 
 def deals_for(user, organization: Organization, **filters) -> QuerySet[DealRegistration]:

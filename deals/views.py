@@ -117,8 +117,28 @@ def _with_amount(deal) -> DealRegistration:
 # --- the list and its export ------------------------------------------------------------------------------------
 
 
+# A partner filter lists the channel's partners while there are this many at most; a larger channel (thousands of
+# partners) finds a partner through the search box instead, and the list offers only the partner chosen.
+MAX_PARTNER_CHOICES = 200
+
+
+def _partner_choices(request, edges) -> tuple[list[Organization], bool]:
+    """``(partners to offer, whether there are too many to list)``: one query, two for a large channel."""
+    first = list(edges.select_related("partner").order_by("partner__name", "partner_id")[: MAX_PARTNER_CHOICES * 3])
+    partners = _distinct(p.partner for p in first)
+    if len(partners) <= MAX_PARTNER_CHOICES and len(first) < MAX_PARTNER_CHOICES * 3:
+        return partners, False
+    wanted = request.GET.get("partner", "")
+    chosen = (
+        edges.filter(partner_id=int(wanted)).select_related("partner").first()
+        if wanted.isdigit() and len(wanted) < 19
+        else None
+    )
+    return ([chosen.partner] if chosen else []), True
+
+
 def _filter_choices(request) -> dict:
-    """The rows the filters of the current side offer, one query each."""
+    """The rows the filters of the current side offer, a fixed number of queries whatever the channel's size."""
     user, organization = request.user, request.organization
     kind = organization.kind
     if kind == Kind.PARTNER:
@@ -131,20 +151,14 @@ def _filter_choices(request) -> dict:
         )
         return {"vendors": _distinct(p.vendor for p in edges)}
     if kind == Kind.VENDOR:
-        edges = (
-            vendor_selectors.partnerships_visible_to(user)
-            .filter(vendor=organization)
-            .exclude(status__in=NO_DEAL_STATUSES)
-            .select_related("partner")
-            .order_by("partner__name", "partner_id")
-        )
+        edges = vendor_selectors.partnerships_visible_to(user).filter(vendor=organization)
+        partners, many = _partner_choices(request, edges.exclude(status__in=NO_DEAL_STATUSES))
         tiers = vendor_selectors.tiers_visible_to(user).filter(vendor=organization).order_by("-rank", "name")
-        return {"partners": _distinct(p.partner for p in edges), "tiers": list(tiers)}
-    edges = list(vendor_selectors.distributor_resellers(user, organization))
-    return {
-        "vendors": sorted(_distinct(p.vendor for p in edges), key=lambda o: o.name.lower()),
-        "partners": sorted(_distinct(p.partner for p in edges), key=lambda o: o.name.lower()),
-    }
+        return {"partners": partners, "many_partners": many, "tiers": list(tiers)}
+    edges = vendor_selectors.distributor_resellers(user, organization).order_by()
+    vendors = Organization.objects.filter(pk__in=edges.values("vendor_id")).order_by("name", "pk")
+    partners, many = _partner_choices(request, edges)
+    return {"vendors": list(vendors), "partners": partners, "many_partners": many}
 
 
 def _distinct(organizations) -> list[Organization]:

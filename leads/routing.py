@@ -8,7 +8,8 @@ The rules, in order:
 
 1. **Exclusions**: never a partner that rejected or missed this lead, nor one that does not take leads.
 2. **Territory** (``match_territory``): the partner covers the lead's country; where it names regions, the
-   lead's region (or a postcode prefix) too.
+   lead's region (or a postcode prefix) too. Partners covering the lead's region come before partners
+   covering the whole country.
 3. **Tier** (``tiers``): only partners in the vendor's chosen tiers.
 4. **Capacity**: fewer open leads than the partner's capacity (its own, else the vendor's default).
 5. **Product specialisation** (``match_products``): when some of the remaining partners specialise in a
@@ -125,7 +126,9 @@ def route(lead: LeadFacts, candidates: list[Candidate], rules: Rules) -> Choice:
         if not kept:
             place = f"{lead.region.strip()}, {lead.country}" if lead.region.strip() else lead.country
             return Choice(None, [f"no partner covers {place}"])
-        pool = kept
+        # The most specific territory wins: partners that name the lead's region before those covering the country.
+        local = [c for c in kept if c.regions]
+        pool = local or kept
 
     if rules.tier_ids:
         pool = [c for c in pool if c.tier_id in rules.tier_ids]

@@ -15,8 +15,10 @@ from django.db.models import Count, Q
 from django.utils import timezone
 
 from deals.models import DealRegistration
+from leads import notifications as kinds
 from leads import routing
 from leads.models import Lead, LeadCoverage, LeadEvent, LeadOffer, LeadRules
+from portal.notifications import services as notifications
 from vendors import access
 from vendors.models import Organization, Partnership, Product
 from vendors.services import MANAGER_ROLES, require_role
@@ -41,6 +43,37 @@ class RowErrors(ValidationError):
 
 def rules_for(vendor: Organization) -> LeadRules:
     return LeadRules.objects.filter(vendor=vendor).first() or LeadRules(vendor=vendor)
+
+
+def _tell(kind, organization: Organization, vendor: Organization, leads: list[Lead], *, title, actor=None) -> None:
+    """One notification to ``organization`` about these leads (named in the body, at most ten)."""
+    if not leads:
+        return
+    names = [f"{lead.reference} {lead.company} ({lead.country})" for lead in leads[:10]]
+    more = f"\n… and {len(leads) - 10} more." if len(leads) > 10 else ""
+    notifications.notify(
+        kind=kind.key,
+        organization=organization,
+        vendor=vendor,
+        subject=leads[0] if len(leads) == 1 else None,
+        actor=actor,
+        title=title,
+        body="\n".join(names) + more,
+    )
+
+
+def _tell_offered(vendor: Organization, offered: dict[int, list[Lead]], deadline: datetime) -> None:
+    """Each partner that was offered leads hears of them once, with the deadline."""
+    partners = Organization.objects.in_bulk(list(offered))
+    for partner_id, leads in offered.items():
+        count = f"a lead: {leads[0].company}" if len(leads) == 1 else f"{len(leads)} new leads"
+        _tell(
+            kinds.OFFERED,
+            partners[partner_id],
+            vendor,
+            leads,
+            title=f"{vendor.name} sent you {count}. Accept by {deadline:%d %b %Y %H:%M} UTC",
+        )
 
 
 # --- creating ------------------------------------------------------------------------------------------------
@@ -262,6 +295,7 @@ def leads_route(*, vendor: Organization, lead_ids: list[int], now: datetime | No
         plain = _routing_rules(rules)
         deadline = now + timedelta(hours=rules.sla_hours)
         offers, events, explained = [], [], {}
+        offered = defaultdict(list)
         for lead in leads:
             facts = routing.LeadFacts(
                 id=lead.pk,
@@ -285,6 +319,7 @@ def leads_route(*, vendor: Organization, lead_ids: list[int], now: datetime | No
             lead.partner_id = chosen.partner_id
             lead.distributor_id = chosen.distributor_id
             lead.accept_by = deadline
+            offered[chosen.partner_id].append(lead)
             offers.append(
                 LeadOffer(
                     lead=lead,
@@ -311,6 +346,7 @@ def leads_route(*, vendor: Organization, lead_ids: list[int], now: datetime | No
         )
         LeadOffer.objects.bulk_create(offers)
         LeadEvent.objects.bulk_create(events)
+        _tell_offered(vendor, offered, deadline)
     return explained
 
 
@@ -363,6 +399,14 @@ def lead_accept(*, actor, lead: Lead, now: datetime | None = None) -> Lead:
             new_value=Status.ACCEPTED,
             created_at=now,
         )
+        _tell(
+            kinds.ANSWERED,
+            lead.vendor,
+            lead.vendor,
+            [lead],
+            actor=actor,
+            title=f"{lead.partner.name} accepted {lead.reference} {lead.company}",
+        )
     return lead
 
 
@@ -397,6 +441,14 @@ def lead_reject(*, actor, lead: Lead, reason: str, now: datetime | None = None) 
         lead = _lock(lead)
         offer = _pending_offer(lead)
         _release(lead, offer, Outcome.REJECTED, now=now, actor=actor, reason=reason)
+        _tell(
+            kinds.ANSWERED,
+            lead.vendor,
+            lead.vendor,
+            [lead],
+            actor=actor,
+            title=f"{lead.partner.name} rejected {lead.reference} {lead.company}: {reason[:120]}",
+        )
         leads_route(vendor=lead.vendor, lead_ids=[lead.pk], now=now)
     return Lead.objects.get(pk=lead.pk)
 
@@ -422,9 +474,11 @@ def leads_recall_overdue(*, now: datetime | None = None) -> dict:
         }
         by_vendor = defaultdict(list)
         missed_events = []
+        missed_by = defaultdict(list)
         for lead in overdue:
             offer = offers.get(lead.pk)
             if offer is not None:
+                missed_by[(lead.vendor, offer.partner)].append(lead)
                 missed_events.append(
                     LeadEvent(
                         lead=lead,
@@ -441,6 +495,223 @@ def leads_recall_overdue(*, now: datetime | None = None) -> dict:
         Lead.objects.filter(pk__in=[lead.pk for lead in overdue]).update(
             status=Status.UNASSIGNED, partnership=None, partner=None, distributor=None, accept_by=None, updated_at=now
         )
+        for (vendor, partner), leads in missed_by.items():
+            what = f"{leads[0].reference} {leads[0].company}" if len(leads) == 1 else f"{len(leads)} leads"
+            _tell(
+                kinds.RECALLED,
+                partner,
+                vendor,
+                leads,
+                title=f"{vendor.name} recalled {what}: not accepted before the deadline",
+            )
         for vendor, ids in by_vendor.items():
             leads_route(vendor=vendor, lead_ids=ids, now=now)
     return {"missed": sum(recalled.values())}
+
+
+# --- by hand -------------------------------------------------------------------------------------------------
+
+
+def lead_offer_to(*, actor, lead: Lead, partnership: Partnership, now: datetime | None = None) -> Lead:
+    """The vendor offers a waiting lead to a partner of its choice (recalling an offer still open)."""
+    now = now or timezone.now()
+    _require_vendor_side(actor, lead.vendor)
+    if partnership.vendor_id != lead.vendor_id:
+        raise ValidationError({"partnership": "Choose one of your own partners."})
+    if partnership.status != Partnership.Status.ACTIVE:
+        raise ValidationError({"partnership": f"Your partnership with {partnership.partner.name} is not active."})
+    with transaction.atomic():
+        lead = _lock(lead)
+        if lead.status not in (Status.UNASSIGNED, Status.OFFERED):
+            raise ValidationError(f"{lead.reference} is being worked by {lead.partner.name}: it cannot be moved.")
+        pending = LeadOffer.objects.filter(lead=lead, outcome=Outcome.PENDING).first()
+        if pending is not None:
+            if pending.partnership_id == partnership.pk:
+                return lead
+            _release(lead, pending, Outcome.RECALLED, now=now)
+            _tell(
+                kinds.RECALLED,
+                pending.partner,
+                lead.vendor,
+                [lead],
+                title=f"{lead.vendor.name} moved {lead.reference} {lead.company} to another partner",
+            )
+        rules = rules_for(lead.vendor)
+        deadline = now + timedelta(hours=rules.sla_hours)
+        reason = f"chosen by {actor.get_full_name() or actor.email} ({lead.vendor.name})"
+        LeadOffer.objects.create(
+            lead=lead,
+            partnership=partnership,
+            partner=partnership.partner,
+            vendor=lead.vendor,
+            offered_at=now,
+            accept_by=deadline,
+            explanation=reason,
+            by_rules=False,
+        )
+        Lead.objects.filter(pk=lead.pk).update(
+            status=Status.OFFERED,
+            partnership=partnership,
+            partner=partnership.partner,
+            distributor=partnership.distributor,
+            accept_by=deadline,
+            routing_reason=reason,
+            updated_at=now,
+        )
+        LeadEvent.objects.create(
+            lead=lead,
+            kind=Event.OFFERED,
+            actor=actor,
+            organization=lead.vendor,
+            partner=partnership.partner,
+            detail=f"Offered to {partnership.partner.name} until {deadline:%Y-%m-%d %H:%M} UTC: {reason}",
+            created_at=now,
+        )
+        _tell_offered(lead.vendor, {partnership.partner_id: [lead]}, deadline)
+    return Lead.objects.get(pk=lead.pk)
+
+
+# --- working the lead (the partner) --------------------------------------------------------------------------
+
+# The partner's own progress: where each status may go next. Converted comes only from ``lead_convert``.
+NEXT = {
+    Status.ACCEPTED: (Status.CONTACTED, Status.QUALIFIED, Status.DISQUALIFIED),
+    Status.CONTACTED: (Status.QUALIFIED, Status.DISQUALIFIED),
+    Status.QUALIFIED: (Status.CONTACTED, Status.DISQUALIFIED),
+    Status.DISQUALIFIED: (Status.CONTACTED, Status.QUALIFIED),
+}
+
+
+def lead_assign_rep(*, actor, lead: Lead, rep) -> Lead:
+    """Give a lead the partner holds to one of the partner's people (or nobody, with ``rep=None``)."""
+    _require_holder(actor, lead)
+    if rep is not None and lead.partner_id not in access.organization_ids(rep):
+        raise ValidationError({"rep": f"Choose someone of {lead.partner.name}."})
+    with transaction.atomic():
+        lead = _lock(lead)
+        if lead.status == Status.OFFERED:
+            raise ValidationError("Accept the lead before you assign it.")
+        old = lead.assigned_to.get_full_name() if lead.assigned_to_id else ""
+        lead.assigned_to, lead.updated_at = rep, timezone.now()
+        lead.save(update_fields=["assigned_to", "updated_at"])
+        LeadEvent.objects.create(
+            lead=lead,
+            kind=Event.ASSIGNED,
+            actor=actor,
+            organization=lead.partner,
+            partner=lead.partner,
+            old_value=old[:40],
+            new_value=(rep.get_full_name() or rep.email)[:40] if rep else "",
+        )
+    return lead
+
+
+def lead_update_status(*, actor, lead: Lead, status: str, reason: str = "") -> Lead:
+    """The partner's progress on an accepted lead: contacted, qualified, or disqualified (with a reason)."""
+    _require_holder(actor, lead)
+    reason = (reason or "").strip()
+    with transaction.atomic():
+        lead = _lock(lead)
+        allowed = NEXT.get(lead.status, ())
+        if status not in allowed:
+            raise ValidationError(
+                {"status": f"A lead that is {lead.get_status_display().lower()} cannot become “{status}”."}
+            )
+        if status == Status.DISQUALIFIED and not reason:
+            raise ValidationError({"reason": "Say why the lead is disqualified."})
+        if len(reason) > MAX_TEXT:
+            raise ValidationError({"reason": f"At most {MAX_TEXT} characters."})
+        old = lead.status
+        lead.status, lead.updated_at = status, timezone.now()
+        lead.status_reason = reason if status == Status.DISQUALIFIED else ""
+        lead.save(update_fields=["status", "status_reason", "updated_at"])
+        LeadEvent.objects.create(
+            lead=lead,
+            kind=Event.STATUS_CHANGED,
+            actor=actor,
+            organization=lead.partner,
+            partner=lead.partner,
+            old_value=old,
+            new_value=status,
+            detail=reason,
+        )
+    return lead
+
+
+def lead_convert(*, actor, lead: Lead, title: str, expected_close_date, lines, submit: bool = False):
+    """Register a deal from a lead the partner works: the customer and contact carried over, the two linked."""
+    from deals import services as deal_services
+
+    _require_holder(actor, lead)
+    with transaction.atomic():
+        lead = _lock(lead)
+        if lead.status not in Lead.WORKING_STATUSES:
+            raise ValidationError(f"{lead.reference} is {lead.get_status_display().lower()}: it cannot be converted.")
+        deal = deal_services.deal_create(
+            actor=actor,
+            partner=lead.partner,
+            vendor=lead.vendor,
+            title=title,
+            customer_name=lead.company,
+            customer_country=lead.country,
+            contact_name=lead.contact_name,
+            contact_email=lead.contact_email,
+            contact_phone=lead.contact_phone,
+            notes=lead.notes,
+            expected_close_date=expected_close_date,
+            lines=lines,
+            submit=submit,
+        )
+        old = lead.status
+        lead.status, lead.deal, lead.updated_at = Status.CONVERTED, deal, timezone.now()
+        lead.save(update_fields=["status", "deal", "updated_at"])
+        LeadEvent.objects.create(
+            lead=lead,
+            kind=Event.CONVERTED,
+            actor=actor,
+            organization=lead.partner,
+            partner=lead.partner,
+            old_value=old,
+            new_value=Status.CONVERTED,
+            detail=f"Registered as {deal.reference}",
+        )
+    return deal
+
+
+# --- reminders -----------------------------------------------------------------------------------------------
+
+
+def leads_remind_due(*, now: datetime | None = None) -> int:
+    """Beat: mark the open offers whose deadline is within the vendor's reminder hours as reminded, once each.
+
+    Returns how many offers were reminded; a second run at the same moment reminds none."""
+    now = now or timezone.now()
+    reminded = 0
+    with transaction.atomic():
+        due = list(
+            LeadOffer.objects.select_for_update(skip_locked=True, of=("self",))
+            .filter(outcome=Outcome.PENDING, reminded_at__isnull=True, accept_by__gt=now)
+            .select_related("vendor__lead_rules", "partner", "lead")
+            .order_by("accept_by")[:2000]
+        )
+        ids, by_partner = [], defaultdict(list)
+        for offer in due:
+            rules = getattr(offer.vendor, "lead_rules", None) or LeadRules(vendor=offer.vendor)
+            if offer.accept_by - timedelta(hours=rules.reminder_hours) <= now:
+                ids.append(offer.pk)
+                by_partner[(offer.vendor, offer.partner)].append(offer)
+        if ids:
+            reminded = LeadOffer.objects.filter(pk__in=ids).update(reminded_at=now)
+        for (vendor, partner), offers in by_partner.items():
+            first = min(o.accept_by for o in offers)
+            what = (
+                f"{offers[0].lead.reference} {offers[0].lead.company}" if len(offers) == 1 else f"{len(offers)} leads"
+            )
+            _tell(
+                kinds.REMINDER,
+                partner,
+                vendor,
+                [o.lead for o in offers],
+                title=f"Accept {what} from {vendor.name} by {first:%d %b %Y %H:%M} UTC, or it goes to another partner",
+            )
+    return reminded

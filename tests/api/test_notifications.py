@@ -246,6 +246,9 @@ def test_preferences_list_the_types_the_person_receives(api, channel, two_hats):
         "deal.extension_decided": "immediate",
         "deal.info_requested": "immediate",
         "deal.rejected": "immediate",
+        "lead.offered": "immediate",
+        "lead.recalled": "immediate",
+        "lead.reminder": "immediate",
         "partnership.approved": "immediate",
         "partnership.ended": "immediate",
         "partnership.suspended": "immediate",
@@ -261,6 +264,7 @@ def test_preferences_list_the_types_the_person_receives(api, channel, two_hats):
         "deal.submitted",
         "deal.extension_requested",
         "deal.comment_channel",
+        "lead.answered",
     }
     # Settings are per person: what they receive in any of their organizations (a member here, an admin there).
     assert api(two_hats).get(PREFERENCES).json()["email"] == admin["email"]

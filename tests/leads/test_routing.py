@@ -43,6 +43,10 @@ def test_territory_by_region_or_postcode_prefix():
     choice = route(lead(region="Ohio", postcode="43215"), [texas, ohio], plain())
     assert choice.candidate is ohio and "covers postcodes 43… in US" in choice.explanation
     assert route(lead(region="Maine", postcode="04101"), [texas, ohio], plain()).candidate is None
+    # The local partner comes before one that covers the whole country; elsewhere the nationwide one gets it.
+    nationwide = partner(3, "Coast to Coast")
+    assert route(lead(region="TX"), [nationwide, texas], plain()).candidate is texas
+    assert route(lead(region="Maine"), [nationwide, texas], plain()).candidate is nationwide
 
 
 def test_territory_off_routes_anywhere():
