@@ -29,6 +29,11 @@ sweep looks for any word of a conflict in what they are shown), registrations ma
 partnership (still seen by both sides), the outsider's and another vendor's. Vendors' rules make only identical
 customer names conflict, and V0 approves small registrations automatically.
 
+Leads are made through ``leads.services`` (``World._leads``): V0 covers its active partners for one country and
+sends them leads, which routing offers around (each partner is told of the ones offered to it), one is accepted
+(V0 is told), one covers nowhere and waits; another vendor's partners get leads of theirs. No page shows leads
+yet: what is checked is that nothing shown (notifications, emails) names a lead to someone who may not see it.
+
 Extension points: a new tenant model needs a line in ``Rules.VISIBLE`` (who sees it) and ``Rules.changes``
 (who changes it), and rows in ``World``; ``tests/isolation/test_declarations.py`` fails until it has them.
 ``FEEDS`` scans per-person output that is not an HTTP response: the emails people were sent (notifications,
@@ -64,6 +69,8 @@ from deals.models import (
     DealRegistration,
     DealRules,
 )
+from leads import services as leads
+from leads.models import Lead, LeadCoverage, LeadEvent, LeadOffer, LeadRules
 from portal.identity import tokens as identity_tokens
 from portal.identity.models import ApiToken
 from portal.notifications import kinds as notification_kinds
@@ -133,6 +140,8 @@ API_TOKEN = "identity.ApiToken"
 DEAL, LINE, COMMENT, DEAL_EVENT = "deals.DealRegistration", "deals.DealLine", "deals.DealComment", "deals.DealEvent"
 ATTACHMENT, EXTENSION = "deals.DealAttachment", "deals.DealExtensionRequest"
 CONFLICT, DEAL_RULES = "deals.DealConflict", "deals.DealRules"
+LEAD, OFFER, LEAD_EVENT = "leads.Lead", "leads.LeadOffer", "leads.LeadEvent"
+LEAD_RULES, COVERAGE = "leads.LeadRules", "leads.LeadCoverage"
 RULE_TIERS = DealRules.auto_approve_tiers.through._meta.label  # the tiers a vendor approves automatically
 DealStatus = DealRegistration.Status
 DEAL_SIDE = {Kind.VENDOR: "vendor_id", Kind.PARTNER: "partner_id", Kind.DISTRIBUTOR: "distributor_id"}
@@ -388,6 +397,7 @@ class World:
                 self._partnership(edge, status)
         if deals:
             self._deals()
+        self._leads()
         for i, vendor in enumerate(self.vendors):
             if spec.closed[i]:
                 services.program_update(
@@ -595,6 +605,29 @@ class World:
         if first is not None:
             self._deal(first)
 
+    def _leads(self):
+        """Leads of V0 and of one more vendor, routed by ``leads.services`` among the partners that cover the US."""
+        active = list(Partnership.objects.filter(status=Status.ACTIVE).select_related("vendor").order_by("pk"))
+        suspended = set(Organization.objects.exclude(status=Organization.Status.ACTIVE).values_list("pk", flat=True))
+        vendors = []
+        for vendor in (self.vendors[0], *self.vendors[1:-1]):
+            if vendor.pk not in suspended and vendor not in vendors and any(p.vendor_id == vendor.pk for p in active):
+                vendors.append(vendor)
+        for vendor in vendors[:2]:
+            LeadRules.objects.create(vendor=vendor, sla_hours=24, default_capacity=50)
+            for p in (p for p in active if p.vendor_id == vendor.pk):
+                LeadCoverage.objects.create(partnership=p, vendor=vendor, countries=["US"])
+            rows = []
+            for country in ("US", "US", "US", "FR"):
+                marker = self.markers.new("led")
+                rows.append({"company": f"Prospect {marker}", "contact_name": "Pat Lee", "country": country})
+            made = leads.leads_create(actor=self.people[vendor.pk, Role.MANAGER], vendor=vendor, rows=rows)
+            for lead, data in zip(made, rows, strict=True):
+                self.markers.own(found_markers(data["company"]).pop(), LEAD, lead.pk)
+            offered = next((lead for lead in made if lead.partner_id), None)
+            if offered is not None:
+                leads.lead_accept(actor=self.people[offered.partner_id, Role.MEMBER], lead=offered)
+
     def _notes(self):
         """One notification for each person in each of their organizations, through ``notify``, of a type their
         organization and role receive: a vendor's deciders about one of its partnerships, a partner's people
@@ -706,6 +739,11 @@ class Rules:
         EXTENSION: "deal_extensions",
         CONFLICT: "deal_conflicts",
         DEAL_RULES: "deal_rules",
+        LEAD: "leads",
+        OFFER: "lead_offers",
+        LEAD_EVENT: "lead_events",
+        LEAD_RULES: "lead_rules",
+        COVERAGE: "lead_coverage",
     }
     # Rules that depend on the person, not only on their organizations: called with the Persona.
     PERSONAL = {RECEIPT, API_TOKEN}
@@ -760,6 +798,11 @@ class Rules:
         self.extension_rows = _rows(DealExtensionRequest, "deal_id", "requested_by_id", "decided_by_id", "status")
         self.conflict_rows = _rows(DealConflict, "deal_id", "other_id", "vendor_id")
         self.deal_rules_rows = _rows(DealRules, "vendor_id")
+        self.lead_rows = _rows(Lead, "vendor_id", "source", "partnership_id", "partner_id", "distributor_id", "deal_id")
+        self.offer_rows = _rows(LeadOffer, "lead_id", "vendor_id", "partner_id")
+        self.lead_event_rows = _rows(LeadEvent, "lead_id", "partner_id", "organization_id")
+        self.lead_rules_rows = _rows(LeadRules, "vendor_id")
+        self.coverage_rows = _rows(LeadCoverage, "vendor_id", "partnership_id")
 
     def rows(self, label) -> dict:
         return {
@@ -781,6 +824,11 @@ class Rules:
             EXTENSION: self.extension_rows,
             CONFLICT: self.conflict_rows,
             DEAL_RULES: self.deal_rules_rows,
+            LEAD: self.lead_rows,
+            OFFER: self.offer_rows,
+            LEAD_EVENT: self.lead_event_rows,
+            LEAD_RULES: self.lead_rules_rows,
+            COVERAGE: self.coverage_rows,
         }[label]
 
     def visible(self, label: str, persona: Persona) -> set:
@@ -931,6 +979,53 @@ class Rules:
 
     def deal_rules(self, orgs) -> set:
         return {pk for pk, r in self.deal_rules_rows.items() if r["vendor_id"] in orgs}
+
+    def leads(self, orgs) -> set:
+        """The vendor's people: the leads it sent, and partners' own leads once registered as a deal. A partner's:
+        the leads it holds now and its own. A distributor's: the vendor's leads its resellers hold. Always through
+        a partnership whose records one sees, while a partner holds the lead."""
+        mine = self.partnerships_of(orgs)
+        seen = set()
+        for pk, lead in self.lead_rows.items():
+            if lead["partnership_id"] is not None and lead["partnership_id"] not in mine:
+                continue
+            from_vendor = lead["source"] == Lead.Source.VENDOR
+            if (
+                (lead["vendor_id"] in orgs and (from_vendor or lead["deal_id"] is not None))
+                or lead["partner_id"] in orgs
+                or (lead["distributor_id"] in orgs and from_vendor)
+            ):
+                seen.add(pk)
+        return seen
+
+    def lead_offers(self, orgs) -> set:
+        """Offers of leads one sees: the vendor's all, a partner's its own (never who else was offered it)."""
+        seen = self.leads(orgs)
+        return {
+            pk
+            for pk, o in self.offer_rows.items()
+            if o["lead_id"] in seen and (o["vendor_id"] in orgs or o["partner_id"] in orgs)
+        }
+
+    def lead_events(self, orgs) -> set:
+        seen = self.leads(orgs)
+        vendor = any(self.org_rows[o]["kind"] == Kind.VENDOR for o in orgs)
+        return {
+            pk
+            for pk, e in self.lead_event_rows.items()
+            if e["lead_id"] in seen and (vendor or e["partner_id"] in orgs or e["organization_id"] in orgs)
+        }
+
+    def lead_rules(self, orgs) -> set:
+        return {pk for pk, r in self.lead_rules_rows.items() if r["vendor_id"] in orgs}
+
+    def lead_coverage(self, orgs) -> set:
+        """A vendor's coverage of its partners; a partner's of itself."""
+        return {
+            pk
+            for pk, c in self.coverage_rows.items()
+            if c["vendor_id"] in orgs or self.partnership_rows[c["partnership_id"]]["partner_id"] in orgs
+        }
 
     # --- what a page may name -----------------------------------------------------------------------------------
 
