@@ -582,6 +582,20 @@ NEXT = {
 }
 
 
+def _partner_event(lead: Lead, actor, kind: str, *, old: str = "", new: str = "", detail: str = "") -> None:
+    """History of the partner's own work on a lead (its people see it; the vendor too)."""
+    LeadEvent.objects.create(
+        lead=lead,
+        kind=kind,
+        actor=actor,
+        organization=lead.partner,
+        partner=lead.partner,
+        old_value=old[:40],
+        new_value=new[:40],
+        detail=detail,
+    )
+
+
 def lead_assign_rep(*, actor, lead: Lead, rep) -> Lead:
     """Give a lead the partner holds to one of the partner's people (or nobody, with ``rep=None``)."""
     _require_holder(actor, lead)
@@ -594,15 +608,7 @@ def lead_assign_rep(*, actor, lead: Lead, rep) -> Lead:
         old = lead.assigned_to.get_full_name() if lead.assigned_to_id else ""
         lead.assigned_to, lead.updated_at = rep, timezone.now()
         lead.save(update_fields=["assigned_to", "updated_at"])
-        LeadEvent.objects.create(
-            lead=lead,
-            kind=Event.ASSIGNED,
-            actor=actor,
-            organization=lead.partner,
-            partner=lead.partner,
-            old_value=old[:40],
-            new_value=(rep.get_full_name() or rep.email)[:40] if rep else "",
-        )
+        _partner_event(lead, actor, Event.ASSIGNED, old=old, new=(rep.get_full_name() or rep.email) if rep else "")
     return lead
 
 
@@ -625,16 +631,7 @@ def lead_update_status(*, actor, lead: Lead, status: str, reason: str = "") -> L
         lead.status, lead.updated_at = status, timezone.now()
         lead.status_reason = reason if status == Status.DISQUALIFIED else ""
         lead.save(update_fields=["status", "status_reason", "updated_at"])
-        LeadEvent.objects.create(
-            lead=lead,
-            kind=Event.STATUS_CHANGED,
-            actor=actor,
-            organization=lead.partner,
-            partner=lead.partner,
-            old_value=old,
-            new_value=status,
-            detail=reason,
-        )
+        _partner_event(lead, actor, Event.STATUS_CHANGED, old=old, new=status, detail=reason)
     return lead
 
 
@@ -665,16 +662,8 @@ def lead_convert(*, actor, lead: Lead, title: str, expected_close_date, lines, s
         old = lead.status
         lead.status, lead.deal, lead.updated_at = Status.CONVERTED, deal, timezone.now()
         lead.save(update_fields=["status", "deal", "updated_at"])
-        LeadEvent.objects.create(
-            lead=lead,
-            kind=Event.CONVERTED,
-            actor=actor,
-            organization=lead.partner,
-            partner=lead.partner,
-            old_value=old,
-            new_value=Status.CONVERTED,
-            detail=f"Registered as {deal.reference}",
-        )
+        detail = f"Registered as {deal.reference}"
+        _partner_event(lead, actor, Event.CONVERTED, old=old, new=Status.CONVERTED, detail=detail)
     return deal
 
 
