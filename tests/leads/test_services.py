@@ -221,7 +221,7 @@ def test_a_vendor_does_not_see_a_partners_own_leads(world):
     assert not selectors.leads_visible_to(w.manager).filter(pk=own.pk).exists()
 
 
-def test_an_ended_partnership_hides_the_leads_it_held(world):
+def test_a_lead_offered_through_a_partnership_that_ended_cannot_be_accepted(world):
     w = world
     from vendors import services as vendor_services
 
