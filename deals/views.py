@@ -277,7 +277,7 @@ def deal_export(request):
 # --- registering a deal -----------------------------------------------------------------------------------------
 
 
-def _catalog(request, partnership) -> dict:
+def partner_catalog(request, partnership) -> dict:
     """The chosen vendor's products the partner may register, with the partner's buy price. Three queries."""
     if partnership is None:
         return {}
@@ -353,12 +353,12 @@ def deal_create(request):
             vendor = str(partnerships[0].vendor_id)
         form = forms.DealCreateForm(initial={"vendor": vendor}, partnerships=partnerships)
         partnership = form.chosen_partnership()
-        lines = _blank_lines(request, _catalog(request, partnership))
+        lines = _blank_lines(request, partner_catalog(request, partnership))
         return render(request, "deals/create.html", _create_context(form, lines, partnership))
 
     form = forms.DealCreateForm(request.POST, request.FILES, partnerships=partnerships)
     partnership = form.chosen_partnership()
-    products = _catalog(request, partnership)
+    products = partner_catalog(request, partnership)
     if request.POST.get("action") == "products":
         # Without JavaScript: the vendor changed, show its products, keep what was typed (nothing is saved).
         initial = _form_initial(request.POST, forms.DealCreateForm)
@@ -416,7 +416,7 @@ def deal_products(request):
         return redirect(f"{url}?vendor={vendor}" if vendor.isdigit() else url)
     partnerships = {str(p.vendor_id): p for p in selectors.registrable_partnerships(request.user, request.organization)}
     partnership = partnerships.get(request.GET.get("vendor", ""))
-    products = _catalog(request, partnership)
+    products = partner_catalog(request, partnership)
     kept = _posted_lines(request.GET, products)
     more = 1 if request.GET.get("add") else 0
     lines = _blank_lines(request, products, initial=kept, more=more)
@@ -771,7 +771,7 @@ def _edit_initial(deal) -> dict:
 
 def _edit_catalog(request, deal, current_lines) -> dict:
     """The vendor's catalog for the partner, plus the products already on the registration (even retired)."""
-    products = _catalog(request, deal.partnership) if deal.partnership.status == Partnership.Status.ACTIVE else {}
+    products = partner_catalog(request, deal.partnership) if deal.partnership.status == Partnership.Status.ACTIVE else {}
     for line in current_lines:
         key = str(line.product_id)
         if key not in products:

@@ -8,6 +8,7 @@ urlpatterns = [
     path("", include("portal.urls_workspace")),
     path("console/", include("vendors.urls")),
     path("deals/", include("deals.urls")),
+    path("leads/", include("leads.urls")),
     path("notifications/", include("portal.notifications.urls")),
     path("settings/", include("portal.identity.urls")),
     # allauth's SAML assertion consumer service, behind replay protection (portal/identity/saml.py).
