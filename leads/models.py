@@ -248,3 +248,91 @@ class LeadEvent(models.Model):
 
     def __str__(self):
         return f"{self.get_kind_display()} {self.lead_id}"
+
+
+class LeadImport(models.Model):
+    """A file of leads a vendor uploaded (CSV or XLSX): checked row by row, imported only once someone confirms.
+
+    Staging stores the report (the valid rows, each bad row's problems) and creates no lead. Confirming creates
+    the valid rows' leads in one transaction, all of them or none, and marks the import imported; an import is
+    imported at most once. Row numbers are the spreadsheet's: the header is row 1, the first lead row 2."""
+
+    class Status(models.TextChoices):
+        PENDING = "pending", "Waiting for confirmation"
+        IMPORTED = "imported", "Imported"
+        DISCARDED = "discarded", "Discarded"
+
+    vendor = models.ForeignKey(Organization, on_delete=models.CASCADE, related_name="lead_imports")
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    filename = models.CharField(max_length=200)
+    created_at = models.DateTimeField(default=timezone.now)
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.PENDING)
+
+    columns = models.JSONField(
+        default=dict,
+        blank=True,
+        help_text='Each lead field read, and the file\'s column it came from: {"company": "Account"}.',
+    )
+    ignored_columns = models.JSONField(default=list, blank=True, help_text="The file's columns that were not read.")
+    rows = models.JSONField(
+        default=list,
+        blank=True,
+        help_text='The valid rows, lead fields by name, each with its spreadsheet row number: [{"row": 2, …}].',
+    )
+    errors = models.JSONField(
+        default=list,
+        blank=True,
+        help_text='The problems of the bad rows: [{"row": 3, "field": "country", "column": "Country", "message": …}].',
+    )
+    more_errors = models.PositiveIntegerField(default=0, help_text="Problems past the ones listed in errors.")
+    total_rows = models.PositiveIntegerField(default=0)
+    valid_rows = models.PositiveIntegerField(default=0)
+    invalid_rows = models.PositiveIntegerField(default=0)
+
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        help_text="Who confirmed or discarded it.",
+    )
+    imported_at = models.DateTimeField(null=True, blank=True)
+    discarded_at = models.DateTimeField(null=True, blank=True)
+    imported_count = models.PositiveIntegerField(default=0)
+    lead_ids = models.JSONField(default=list, blank=True, help_text="The leads the import created.")
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(total_rows=models.F("valid_rows") + models.F("invalid_rows")),
+                name="lead_import_rows_add_up",
+            ),
+            models.CheckConstraint(
+                condition=~Q(status="imported") | Q(imported_at__isnull=False), name="lead_import_imported_has_date"
+            ),
+        ]
+        indexes = [models.Index(fields=["vendor", "-created_at"], name="lead_import_vendor_recent_idx")]
+
+    def __str__(self):
+        return f"{self.filename} ({self.get_status_display()})"
+
+
+class LeadNote(models.Model):
+    """A partner's own note on a lead it works: its people see it, the vendor and other partners never do."""
+
+    lead = models.ForeignKey(Lead, on_delete=models.CASCADE, related_name="partner_notes")
+    partner = models.ForeignKey(Organization, on_delete=models.CASCADE, related_name="+")
+    author = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+")
+    body = models.TextField()
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["created_at", "id"]
+        indexes = [models.Index(fields=["lead", "partner", "created_at"], name="lead_note_partner_idx")]
+
+    def __str__(self):
+        return f"Note on {self.lead_id} by {self.partner_id}"

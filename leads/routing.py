@@ -125,10 +125,10 @@ def route(lead: LeadFacts, candidates: list[Candidate], rules: Rules) -> Choice:
                 kept.append(c)
         if not kept:
             place = f"{lead.region.strip()}, {lead.country}" if lead.region.strip() else lead.country
+            if any(_covers(c, lead) for c in candidates if c.partnership_id in lead.excluded):
+                return Choice(None, [f"no partner covers {place} but those that already rejected or missed it"])
             return Choice(None, [f"no partner covers {place}"])
-        # The most specific territory wins: partners that name the lead's region before those covering the country.
-        local = [c for c in kept if c.regions]
-        pool = local or kept
+        pool = kept
 
     if rules.tier_ids:
         pool = [c for c in pool if c.tier_id in rules.tier_ids]
@@ -145,6 +145,12 @@ def route(lead: LeadFacts, candidates: list[Candidate], rules: Rules) -> Choice:
         limit = c.capacity_under(rules)
         if limit is not None:
             reasons_of[c.partnership_id].append(f"{c.open_leads} of {limit} open leads")
+
+    if rules.match_territory:
+        # The most specific territory wins: partners that name the lead's region (and have room) before those
+        # covering the whole country.
+        local = [c for c in pool if c.regions]
+        pool = local or pool
 
     if rules.match_products and lead.product_ids:
         specialists = [c for c in pool if c.product_ids & lead.product_ids]

@@ -7,9 +7,12 @@
 - A distributor's people see the leads of its resellers' partnerships for the vendors it serves.
 """
 
-from django.db.models import Q, QuerySet
+from datetime import timedelta
 
-from leads.models import Lead, LeadEvent, LeadOffer
+from django.db.models import Avg, Case, Count, DurationField, F, Q, QuerySet, Value, When
+from django.utils import timezone
+
+from leads.models import Lead, LeadEvent, LeadImport, LeadNote, LeadOffer
 from vendors import access
 from vendors.models import Organization
 
@@ -38,6 +41,86 @@ def leads_visible_to(user) -> QuerySet[Lead]:
     return Lead.objects.filter(scope).filter(held)
 
 
+AGES = {
+    "day": ("Today", timedelta(days=1), None),
+    "week": ("This week", timedelta(days=7), None),
+    "month": ("This month", timedelta(days=30), None),
+    "older": ("Older than a month", None, timedelta(days=30)),
+}
+SIDE_FIELD = {Organization.Kind.PARTNER: "partner", Organization.Kind.VENDOR: "vendor"}
+SIDE_FIELD[Organization.Kind.DISTRIBUTOR] = "distributor"
+
+
+def leads_for(
+    user, organization: Organization, *, vendor_id="", partner_id="", status="", age="", q="", now=None
+) -> QuerySet[Lead]:
+    """The leads of the current organization's side, filtered: a partner's inbox (offers waiting for an answer
+    first, the soonest deadline on top), a vendor's or a distributor's leads newest first."""
+    rows = leads_visible_to(user).filter(**{SIDE_FIELD[organization.kind]: organization})
+    if vendor_id:
+        rows = rows.filter(vendor_id=vendor_id)
+    if partner_id:
+        rows = rows.filter(partner_id=partner_id)
+    if status:
+        rows = rows.filter(status=status)
+    if age in AGES:
+        now = now or timezone.now()
+        _, newer_than, older_than = AGES[age]
+        if newer_than:
+            rows = rows.filter(created_at__gte=now - newer_than)
+        else:
+            rows = rows.filter(created_at__lt=now - older_than)
+    q = q.strip()
+    if q:
+        number = q.upper().removeprefix("LD-")
+        match = Q(company__icontains=q) | Q(contact_name__icontains=q)
+        if number.isdigit() and len(number) < 12:
+            match |= Q(pk=int(number))
+        rows = rows.filter(match)
+    if organization.kind == Organization.Kind.PARTNER:
+        waiting = Case(When(status=Lead.Status.OFFERED, then=Value(0)), default=Value(1))
+        return rows.order_by(waiting, "accept_by", "-created_at", "-id")
+    return rows.order_by("-created_at", "-id")
+
+
+def vendor_summary(user, vendor: Organization, *, days: int = 90, now=None) -> dict:
+    """What became of the leads the vendor sent in the last ``days``: by status, how its offers were answered
+    (and how long partners took to accept, on average), how many became deals and how many of those were won.
+    Three queries."""
+    now = now or timezone.now()
+    since = now - timedelta(days=days)
+    leads = leads_visible_to(user).filter(vendor=vendor, source=Lead.Source.VENDOR, created_at__gte=since)
+    counts = dict(leads.order_by().values_list("status").annotate(n=Count("id")))
+    offers = offers_visible_to(user).filter(vendor=vendor, offered_at__gte=since)
+    accepted = Q(outcome=LeadOffer.Outcome.ACCEPTED)
+    timing = offers.aggregate(
+        average=Avg(F("decided_at") - F("offered_at"), filter=accepted, output_field=DurationField()),
+        accepted=Count("id", filter=accepted),
+        rejected=Count("id", filter=Q(outcome=LeadOffer.Outcome.REJECTED)),
+        missed=Count("id", filter=Q(outcome=LeadOffer.Outcome.MISSED)),
+    )
+    outcome = leads.filter(deal__isnull=False).aggregate(
+        deals=Count("id"), won=Count("id", filter=Q(deal__stage="won"))
+    )
+    total = sum(counts.values())
+    return {
+        "days": days,
+        "total": total,
+        "by_status": [(value, label, counts.get(value, 0)) for value, label in Lead.Status.choices],
+        "average_accept": timing["average"],
+        "offers": {key: timing[key] for key in ("accepted", "rejected", "missed")},
+        "deals": outcome["deals"],
+        "won": outcome["won"],
+        "conversion": round(100 * outcome["deals"] / total) if total else None,
+    }
+
+
+def notes_visible_to(user) -> QuerySet[LeadNote]:
+    """A partner's notes on leads, to that partner's people only (never the vendor, never another partner)."""
+    own = list(access.organization_ids(user))
+    return LeadNote.objects.filter(partner_id__in=own, lead__in=leads_visible_to(user).filter(partner_id__in=own))
+
+
 def offers_visible_to(user) -> QuerySet[LeadOffer]:
     """Offers of leads the person sees. A partner sees its own offers only, never who else was offered it."""
     kinds = _kinds(user)
@@ -56,3 +139,12 @@ def events_visible_to(user) -> QuerySet[LeadEvent]:
     if vendors:
         return events
     return events.filter(Q(partner_id__in=list(kinds)) | Q(organization_id__in=list(kinds)))
+
+
+def imports_visible_to(user) -> QuerySet[LeadImport]:
+    """The lead imports of the person's vendors, newest first. Partners and distributors see none: an import
+    is the vendor's own working file, with rows that never became leads."""
+    vendors = [pk for pk, kind in _kinds(user).items() if kind == Organization.Kind.VENDOR]
+    if not vendors:
+        return LeadImport.objects.none()
+    return LeadImport.objects.filter(vendor_id__in=vendors).order_by("-created_at", "-id")

@@ -21,11 +21,13 @@ from django.utils import timezone
 from deals import selectors as deal_selectors
 from deals import services as deal_services
 from deals.models import DealComment, DealEvent, DealExtensionRequest, DealRegistration, DealRules
+from leads.models import Lead, LeadImport, LeadOffer
 from portal.notifications.models import OutgoingEmail, Receipt
 from vendors import selectors
 from vendors.management.commands.demo import (
     ACME_RULES,
     DEALS_URL,
+    LEADS_URL,
     OUTBOX_URL,
     PASSWORD,
     PERSONAS,
@@ -197,7 +199,7 @@ class TestTheDemoWorld:
         assert promoted.email_state == Receipt.Email.DIGESTED  # the rep gets tier changes in the daily digest
         # Newer news under the rep's bell: the registrations' questions, comments and expiry warnings.
         newest = Receipt.objects.filter(user=person("Partner rep")).select_related("notification").first()
-        assert newest.notification.kind.startswith("deal.")
+        assert newest.notification.kind.startswith(("deal.", "lead."))
         assert newest.created_at > promoted.created_at
         assert OutgoingEmail.objects.filter(to=person("Partner rep").email, key__startswith="digest:").exists()
 
@@ -211,6 +213,33 @@ class TestTheDemoWorld:
         assert OUTBOX_URL in demo_run.output and "runserver" in demo_run.output
         assert len(demo_run.output.splitlines()) < 20
 
+    # --- leads ------------------------------------------------------------------------------------------------
+
+    def test_acme_imported_200_leads_routed_by_territory_and_tier_with_reasons(self, demo_output):
+        acme = Organization.objects.get(name="Acme Networks")
+        staged = LeadImport.objects.get(vendor=acme)
+        assert (staged.status, staged.total_rows, staged.imported_count) == ("imported", 200, 200)
+        assert "Lead source" in staged.ignored_columns
+        routed = LeadOffer.objects.filter(vendor=acme, lead_id__in=staged.lead_ids).values_list(
+            "explanation", flat=True
+        )
+        assert len(set(LeadOffer.objects.filter(lead_id__in=staged.lead_ids).values_list("partner_id"))) >= 6
+        assert any("covers IL, US" in why and "Gold tier" in why for why in routed)
+        unrouted = Lead.objects.filter(vendor=acme, status=Lead.Status.UNASSIGNED).values_list("routing_reason")
+        assert any("tier covers it" in why for (why,) in unrouted)  # Acme's Registered partners get no leads
+        assert "/leads/" in LEADS_URL and LEADS_URL in demo_output
+
+    def test_riley_converted_one_lead_missed_another_that_moved_on_and_has_fresh_ones_waiting(self, demo_output):
+        initech = Organization.objects.get(name="Initech Solutions")
+        converted = Lead.objects.get(partner=initech, status=Lead.Status.CONVERTED)
+        assert converted.deal.customer_name == converted.company and converted.deal.partner == initech
+        missed = LeadOffer.objects.filter(partner=initech, outcome=LeadOffer.Outcome.MISSED).select_related("lead")
+        moved = [o.lead for o in missed if o.lead.partner_id not in (None, initech.pk)]
+        assert moved and moved[0].status == Lead.Status.OFFERED and moved[0].accept_by > timezone.now()
+        waiting = Lead.objects.filter(partner=initech, status=Lead.Status.OFFERED, accept_by__gt=timezone.now())
+        assert waiting.count() >= 3
+        assert Receipt.objects.filter(user=person("Partner rep"), notification__kind="lead.recalled").exists()
+
     # --- deal registration ---------------------------------------------------------------------------------
 
     def test_deal_registrations_in_every_status_and_stage(self, demo_output):
@@ -219,7 +248,7 @@ class TestTheDemoWorld:
 
         assert statuses == {
             Deal.Status.DRAFT: 2,
-            Deal.Status.SUBMITTED: 7,
+            Deal.Status.SUBMITTED: 8,  # one of them registered from an Acme lead
             Deal.Status.INFO_REQUESTED: 2,
             Deal.Status.APPROVED: 15,
             Deal.Status.REJECTED: 4,

@@ -49,6 +49,16 @@ def test_territory_by_region_or_postcode_prefix():
     assert route(lead(region="Maine"), [nationwide, texas], plain()).candidate is nationwide
 
 
+def test_a_local_partner_that_is_full_or_out_of_tier_leaves_the_lead_to_a_nationwide_one():
+    texas = partner(1, "Lone Star IT", regions=("tx",), capacity=1, open_leads=1, tier_id=7, tier_name="Gold")
+    nationwide = partner(2, "Coast to Coast", tier_id=7, tier_name="Gold")
+    choice = route(lead(region="TX"), [texas, nationwide], plain())
+    assert choice.candidate is nationwide and "covers US" in choice.explanation
+    texas.open_leads, texas.tier_id = 0, 8
+    gold_only = plain(tier_ids=frozenset({7}), tier_names=("Gold",))
+    assert route(lead(region="TX"), [texas, nationwide], gold_only).candidate is nationwide
+
+
 def test_territory_off_routes_anywhere():
     de = partner(1, "Umbrella", countries={"DE"})
     assert route(lead("FR"), [de], plain(match_territory=False)).candidate is de
@@ -89,6 +99,9 @@ def test_never_back_to_a_partner_that_rejected_or_missed_it():
     assert route(lead(excluded=frozenset({1})), [a, b], plain()).candidate is b
     nobody = route(lead(excluded=frozenset({1, 2})), [a, b], plain())
     assert nobody.candidate is None and "already rejected or missed" in nobody.explanation
+    texas = partner(3, "Lone Star IT", regions=("tx",))
+    alone = route(lead(region="TX", excluded=frozenset({3})), [texas, partner(4, "Buckeye", regions=("oh",))], plain())
+    assert alone.explanation == "no partner covers TX, US but those that already rejected or missed it"
 
 
 def test_a_partner_that_takes_no_leads_gets_none():

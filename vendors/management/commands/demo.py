@@ -33,6 +33,7 @@ from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.contrib.auth.hashers import make_password
 from django.contrib.contenttypes.models import ContentType
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
@@ -42,6 +43,9 @@ from django.utils import timezone
 
 from deals import services as deal_services
 from deals.models import DealComment, DealConflict, DealEvent, DealExtensionRequest, DealRegistration, DealRules
+from leads import demo as lead_demo
+from leads import services as lead_services
+from leads.models import Lead, LeadEvent, LeadImport, LeadOffer
 from portal.notifications import services as notifications
 from portal.notifications.models import EmailMode, Notification, OutgoingEmail, Receipt
 from vendors import services
@@ -53,6 +57,7 @@ LOGIN_URL = "http://127.0.0.1:8000/accounts/login/"
 ADMIN_URL = "http://127.0.0.1:8000/admin/"
 OUTBOX_URL = f"{ADMIN_URL}notifications/outgoingemail/"
 DEALS_URL = "http://127.0.0.1:8000/deals/"
+LEADS_URL = "http://127.0.0.1:8000/leads/"
 # What people have read: everything told more than twenty days ago (the rest waits under the bell).
 READ_AFTER_DAYS = 20
 
@@ -1056,6 +1061,8 @@ class World:
     partnerships: int = 0
     products: int = 0
     deals: int = 0
+    leads: int = 0
+    missed_lead: object = None
 
 
 class Builder:
@@ -1115,6 +1122,7 @@ class Builder:
             self.partner(name, country, region, persona=index == 0)
         self.partnerships()
         self.deals()
+        self.leads()
         self.finish()
         self.deliver_outbox()
         return self.world
@@ -1499,6 +1507,118 @@ class Builder:
             with self.dated(min(morning, self.now - timedelta(minutes=5))):
                 deal_services.deals_expire_due(today=day)
 
+    # --- leads ------------------------------------------------------------------------------------------
+
+    @contextmanager
+    def lead_dated(self, when, sla_hours=lead_demo.RULES["sla_hours"]):
+        """As ``dated``, for the lead rows written inside: made, answered and offered at ``when`` (an offer made then
+        must be accepted within the vendor's hours of it)."""
+        started = timezone.now()
+        with self.dated(when):
+            yield
+        deadline = when + timedelta(hours=sla_hours)
+        for model, names in (
+            (Lead, ("created_at", "updated_at", "accepted_at")),
+            (LeadOffer, ("offered_at", "decided_at")),
+            (LeadEvent, ("created_at",)),
+            (LeadImport, ("created_at", "imported_at")),
+        ):
+            for name in names:
+                model.objects.filter(**{f"{name}__gte": started}).update(**{name: when})
+        LeadOffer.objects.filter(offered_at=when, outcome=LeadOffer.Outcome.PENDING).update(accept_by=deadline)
+        Lead.objects.filter(status=Lead.Status.OFFERED, updated_at=when).update(accept_by=deadline)
+
+    def leads(self):
+        """Acme's lead distribution, three days old: its rules and its partners' coverage; 200 leads imported
+        from its marketing system's CSV and routed by territory and tier; the partners' answers. Riley accepted
+        one and registered it as a deal, let another one run past its deadline; the deadline job then moved that
+        one (and every other missed one) to the next partner. Three fresh leads wait in Riley's inbox."""
+        acme = self.world.vendors["acme"]
+        morgan = self.world.vendor_managers["acme"]
+        initech = self.world.partners["Initech Solutions"]
+        riley = self.initech_people[RILEY]
+        start = self.days_ago(3, hours=9)
+        with self.lead_dated(start - timedelta(hours=2)):
+            lead_services.lead_rules_update(
+                actor=morgan,
+                vendor=acme,
+                sla_hours=lead_demo.RULES["sla_hours"],
+                reminder_hours=lead_demo.RULES["reminder_hours"],
+                tiers=[t for t in acme.tier_list if t.name in lead_demo.RULES["tiers"]],
+                default_capacity=lead_demo.RULES["default_capacity"],
+            )
+            edges = Partnership.objects.filter(vendor=acme, status=Status.ACTIVE).select_related("partner")
+            for edge in edges.order_by("pk"):
+                cover = lead_demo.coverage_for(edge.partner.name, edge.partner.country)
+                lead_services.lead_coverage_update(
+                    actor=morgan, partnership=edge, products=[], capacity=None, accepts_leads=True, **cover
+                )
+        upload = SimpleUploadedFile(
+            "acme-leads-marketing-export.csv", lead_demo.spreadsheet(self.rng), content_type="text/csv"
+        )
+        with self.lead_dated(start):
+            staged = lead_services.lead_import_stage(actor=morgan, vendor=acme, upload=upload)
+            lead_services.lead_import_confirm(actor=morgan, lead_import=staged)
+
+        # The partners answer in the next day and a half; some never do.
+        people = {
+            m.organization_id: m.user
+            for m in Membership.objects.filter(organization__kind=Organization.Kind.PARTNER, role=Role.MEMBER)
+            .select_related("user")
+            .order_by("pk")
+        }
+        people[initech.pk] = riley
+        offered = list(Lead.objects.filter(vendor=acme, status=Lead.Status.OFFERED).order_by("pk"))
+        initech_leads = [lead for lead in offered if lead.partner_id == initech.pk]
+        kept = initech_leads[0] if initech_leads else None
+        missed = initech_leads[1] if len(initech_leads) > 1 else None
+        for lead in offered:
+            if lead in (kept, missed):
+                continue
+            answer = self.rng.random() * (0.75 if lead.partner_id == initech.pk else 1)
+            when = start + timedelta(hours=self.rng.randint(1, 36), minutes=self.rng.choice([5, 20, 40]))
+            with self.lead_dated(when):
+                if answer < 0.6:
+                    lead_services.lead_accept(actor=people[lead.partner_id], lead=lead, now=when)
+                elif answer < 0.75:
+                    reason = self.rng.choice(lead_demo.REJECT_REASONS)
+                    lead_services.lead_reject(actor=people[lead.partner_id], lead=lead, reason=reason, now=when)
+        if kept is not None:
+            when = start + timedelta(hours=3, minutes=10)
+            with self.lead_dated(when):
+                lead_services.lead_accept(actor=riley, lead=kept, now=when)
+            with self.lead_dated(start + timedelta(hours=26)):
+                lead_services.lead_update_status(actor=riley, lead=kept, status=Lead.Status.QUALIFIED)
+                lead_services.lead_note_add(actor=riley, lead=kept, body="Met their IT lead: 14 closets, budget in Q3.")
+            with self.dated(start + timedelta(hours=27)), self.lead_dated(start + timedelta(hours=27)):
+                catalog = {p.sku: p for p in Product.objects.filter(vendor=acme, active=True)}
+                lines = [(catalog[sku], 14) for sku in ("ACM-SW48-POE", "ACM-AP6-IN") if sku in catalog]
+                lead_services.lead_convert(
+                    actor=riley,
+                    lead=kept,
+                    title=f"{kept.company}: campus refresh",
+                    expected_close_date=(self.now + timedelta(days=75)).date(),
+                    lines=lines,
+                    submit=True,
+                )
+                self.world.deals += 1
+        # The deadline job, an hour ago: every lead not accepted in 48 hours is recalled and offered on.
+        with self.lead_dated(self.now - timedelta(hours=1)):
+            lead_services.leads_recall_overdue(now=self.now - timedelta(hours=1))
+        # Fresh this morning, in Initech's Midwest: waiting for Riley's answer.
+        fresh = [
+            {"company": "Lakeshore Credit Union", "contact_name": "Dana Kim", "country": "US", "region": "IL",
+             "products": "ACM-SW24-POE, ACM-AP6-IN", "size": "250-999", "notes": "Eight branches, Wi-Fi first."},
+            {"company": "Buckeye Regional Schools", "contact_name": "Sam Ortiz", "country": "US", "region": "OH",
+             "products": "ACM-SW48-POE", "size": "1000+", "notes": "E-rate funded refresh, RFP in six weeks."},
+            {"company": "Twin Cities Dental Group", "contact_name": "Lee Park", "country": "US", "region": "MN",
+             "products": "ACM-R100", "size": "50-249"},
+        ]  # fmt: skip
+        with self.lead_dated(self.now - timedelta(hours=2)):
+            lead_services.leads_create(actor=morgan, vendor=acme, rows=fresh)
+        self.world.leads = Lead.objects.filter(vendor=acme).count()
+        self.world.missed_lead = missed
+
     # --- the last touches -------------------------------------------------------------------------------
 
     def finish(self):
@@ -1599,7 +1719,8 @@ class Command(BaseCommand):
             self.style.SUCCESS(
                 f"Demo loaded in {elapsed:.1f} s: {len(world.vendors)} vendors, {len(world.distributors)} "
                 f"distributors, {len(world.partners)} partners, {world.partnerships} partnerships, "
-                f"{world.products} products, {world.people} people, {world.deals} deal registrations."
+                f"{world.products} products, {world.people} people, {world.deals} deal registrations, "
+                f"{world.leads} leads."
             )
         )
         self.print_logins()
@@ -1615,6 +1736,10 @@ class Command(BaseCommand):
         self.stdout.write(
             f"Deals: {DEALS_URL} (Riley registers with any of Initech's vendors; Morgan has a conflict to decide "
             "first; Dana sees the two-tier deals through Northwind)."
+        )
+        self.stdout.write(
+            f"Leads: {LEADS_URL} (Riley answers Acme's new leads and converts the accepted one; Morgan sees where the "
+            "200 imported leads went and why, and which moved after a missed deadline)."
         )
         self.stdout.write(f"Emails: every one the demo sent is in the outbox, {OUTBOX_URL} (as the platform admin).")
         self.stdout.write("Emails you cause while clicking around print in the runserver terminal.")
