@@ -120,6 +120,10 @@ class LeadForm(LeadsForm):
                 help_text="Your own lead, for one of your vendors: it stays yours; "
                 "the vendor sees it once you register a deal.",
             )
+            self.fields["vendor"].choices = [
+                ("", "Choose a vendor"),
+                *((str(p.pk), p.vendor.name) for p in partnerships),
+            ]
             self.fields["products"] = forms.CharField(
                 label="Products of interest",
                 required=False,
@@ -215,6 +219,10 @@ class OfferForm(LeadsForm):
             blank_label="Choose a partner",
             help_text="Offer it to this partner now, with your usual deadline.",
         )
+        self.fields["partnership"].choices = [
+            ("", "Choose a partner"),
+            *((str(p.pk), f"{p.partner.name}" + (f" ({p.tier.name})" if p.tier_id else "")) for p in partnerships),
+        ]
 
 
 class RulesForm(LeadsForm):

@@ -24,7 +24,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from deals import forms as deal_forms
 from deals.selectors import registrable_partnerships
 from deals.views import MAX_PARTNER_CHOICES, NO_DEAL_STATUSES, can_manage, deals_view, partner_catalog, require_manager
-from leads import forms, selectors, services
+from leads import forms, imports, selectors, services
 from leads.models import Lead, LeadImport
 from portal.forms import add_service_error
 from vendors import selectors as vendor_selectors
@@ -209,7 +209,8 @@ def _import_or_404(request, pk) -> LeadImport:
 
 
 def _render_import(request, staged, *, error=None, status=200):
-    context = {"staged": staged, "error": error, "can_manage": can_manage(request)}
+    columns = [(imports.LABELS.get(name, name), column) for name, column in (staged.columns or {}).items()]
+    context = {"staged": staged, "error": error, "can_manage": can_manage(request), "columns": columns}
     if staged.status == LeadImport.Status.IMPORTED and staged.lead_ids:
         context["imported"] = list(
             _my_leads(request).filter(pk__in=staged.lead_ids[:PAGE_SIZE]).select_related("partner").order_by("pk")
@@ -270,7 +271,7 @@ def _offer_choices(request, lead) -> list[Partnership]:
     edges = (
         vendor_selectors.partnerships_visible_to(request.user)
         .filter(vendor=lead.vendor, status=Partnership.Status.ACTIVE)
-        .select_related("partner")
+        .select_related("partner", "tier")
         .order_by("partner__name", "pk")
     )
     return list(edges[:MAX_PARTNER_CHOICES])

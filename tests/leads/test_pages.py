@@ -4,12 +4,15 @@ across vendors, works it and registers the deal; the vendor follows what became 
 from datetime import timedelta
 
 import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
 from deals.models import DealRegistration
 from leads import services
-from leads.models import Lead, LeadCoverage, LeadNote, LeadOffer, LeadRules
+from leads.models import Lead, LeadCoverage, LeadImport, LeadNote, LeadOffer, LeadRules
 from tests import factories as f
 from tests.leads.conftest import create, row
 from tests.portal.helpers import client_for, main_text
@@ -177,6 +180,8 @@ def test_a_partner_never_sees_another_partners_lead_nor_who_else_had_it(client, 
 
 def test_partner_own_lead_is_the_partners_until_it_becomes_a_deal(client, world):
     as_(client, world.umbrella_rep)
+    form = main_text(client.get(url("create")))
+    assert "Acme Networks" in form and "→" not in form
     response = client.post(
         url("create"),
         {"vendor": world.umbrella_acme.pk, "company": "Own Find Ltd", "contact_name": "Kim", "country": "US"},
@@ -241,7 +246,13 @@ def test_rules_and_coverage_pages_save_and_report_errors(client, world):
     assert LeadCoverage.objects.get(partnership=world.hooli_acme).countries == ["DE", "AT"]
     response = client.post(
         url("coverage", world.hooli_acme),
-        {"countries": "de, ch", "regions": "80, 81", "capacity": "5", "accepts_leads": "on", "products": [world.router.pk]},
+        {
+            "countries": "de, ch",
+            "regions": "80, 81",
+            "capacity": "5",
+            "accepts_leads": "on",
+            "products": [world.router.pk],
+        },
     )
     assert response.status_code == 302
     coverage = LeadCoverage.objects.get(partnership=world.hooli_acme)
@@ -267,3 +278,103 @@ def test_notes_are_never_shown_to_another_partner_after_the_lead_moves(client, w
     for user in (world.manager, world.umbrella_rep, world.initech_rep):
         response = as_(client, user).get(url("detail", lead))
         assert response.status_code == 404 or "secret pricing" not in main_text(response)
+
+
+# --- importing through the pages --------------------------------------------------------------------------------
+
+
+def _csv(*lines) -> SimpleUploadedFile:
+    body = "\n".join(["Company name,Contact,Country,State,Products,Lead source", *lines]) + "\n"
+    return SimpleUploadedFile("leads.csv", body.encode(), content_type="text/csv")
+
+
+def test_import_report_then_confirm_imports_the_valid_rows_routed(client, world):
+    as_(client, world.manager)
+    upload = _csv(
+        "Tejas Freight,Rosa Vega,US,TX,ACM-R100,Website",
+        "Bavaria Motors,Jonas Weber,DE,,ACM-S48,Trade show",
+        "Broken Row,Nobody,USA,,ACM-R100,Website",
+        'Formula Inc,=HYPERLINK("http://evil.example"),US,,,Website',
+    )
+    response = client.post(url("import"), {"file": upload})
+    staged = LeadImport.objects.get()
+    assert response.status_code == 302 and response["Location"] == url("import_detail", staged)
+    assert not Lead.objects.exists()  # nothing until the person confirms
+
+    report = main_text(client.get(url("import_detail", staged)))
+    assert "Rows read 4" in report and "Valid 2" in report and "With problems 2" in report
+    assert "Columns ignored: Lead source" in report
+    assert "A two-letter ISO country code" in report and "Formulas are not imported" in report
+    assert "Import 2 leads" in report
+
+    response = client.post(url("import_confirm", staged))
+    assert response.status_code == 302
+    leads = {lead.company: lead for lead in Lead.objects.select_related("partner")}
+    assert set(leads) == {"Tejas Freight", "Bavaria Motors"}
+    assert leads["Tejas Freight"].partner == world.lonestar and leads["Bavaria Motors"].partner == world.hooli
+    page = main_text(client.get(url("import_detail", staged)))
+    assert "Imported leads" in page and "covers TX, US" in page and "Lone Star IT" in page
+
+    # Confirming again imports nothing twice.
+    again = client.post(url("import_confirm", staged))
+    assert again.status_code == 400 and "not imported twice" in main_text(again)
+    assert Lead.objects.count() == 2
+
+
+def test_a_file_that_cannot_be_read_is_refused_with_the_reason(client, world):
+    as_(client, world.manager)
+    junk = SimpleUploadedFile("leads.csv", bytes(range(256)) * 400, content_type="text/csv")
+    response = client.post(url("import"), {"file": junk})
+    assert response.status_code == 400
+    assert "leads.csv" in main_text(response)
+    assert not LeadImport.objects.exists() and not Lead.objects.exists()
+    wrong = SimpleUploadedFile("leads.csv", b"Name,Phone\nAda,123\n", content_type="text/csv")
+    response = client.post(url("import"), {"file": wrong})
+    assert response.status_code == 400 and "company" in main_text(response).lower()
+
+
+def test_discard_imports_nothing_and_another_vendor_cannot_see_the_report(client, world):
+    as_(client, world.manager)
+    client.post(url("import"), {"file": _csv("Tejas Freight,Rosa Vega,US,TX,ACM-R100,Website")})
+    staged = LeadImport.objects.get()
+    assert as_(client, world.globex_manager).get(url("import_detail", staged)).status_code == 404
+    assert client.post(url("import_confirm", staged)).status_code == 404
+    assert as_(client, world.acme_member).post(url("import_confirm", staged)).status_code == 403
+    assert as_(client, world.manager).post(url("import_discard", staged)).status_code == 302
+    staged.refresh_from_db()
+    assert staged.status == "discarded" and not Lead.objects.exists()
+
+
+# --- query counts -------------------------------------------------------------------------------------------------
+
+
+def _more_leads(world, n):
+    create(world, *[row(company=f"Prospect {i}", region="TX" if i % 2 else "", products="ACM-S48") for i in range(n)])
+
+
+def test_lead_lists_run_a_fixed_number_of_queries(client, world, django_assert_max_num_queries):
+    """Each side's list (plain, filtered, htmx) measured with two leads, then held to that with forty more."""
+    cases = [
+        (world.initech_rep, "/leads/"),
+        (world.initech_rep, f"/leads/?vendor={world.acme.pk}&status=offered&age=week&q=Prospect"),
+        (world.manager, "/leads/"),
+        (world.manager, f"/leads/?partner={world.lonestar.pk}&status=offered&q=Pro"),
+        (world.manager, url("rules")),
+        (world.manager, url("import")),
+    ]
+    _more_leads(world, 2)
+    measured = []
+    for user, path in cases:
+        as_(client, user)
+        client.get(path)
+        with CaptureQueriesContext(connection) as ctx:
+            assert client.get(path).status_code == 200
+        measured.append(len(ctx.captured_queries))
+    _more_leads(world, 40)
+    for (user, path), count in zip(cases, measured, strict=True):
+        as_(client, user)
+        with django_assert_max_num_queries(count):
+            response = client.get(path)
+        assert response.status_code == 200
+    partial = as_(client, world.initech_rep).get("/leads/", HTTP_HX_REQUEST="true")
+    assert partial.status_code == 200 and b"<html" not in partial.content
