@@ -10,14 +10,14 @@ from datetime import datetime, timedelta
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.validators import validate_email
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import Count, Q
 from django.utils import timezone
 
 from deals.models import DealRegistration
+from leads import imports, routing
 from leads import notifications as kinds
-from leads import routing
-from leads.models import Lead, LeadCoverage, LeadEvent, LeadOffer, LeadRules
+from leads.models import Lead, LeadCoverage, LeadEvent, LeadImport, LeadNote, LeadOffer, LeadRules
 from portal.notifications import services as notifications
 from vendors import access
 from vendors.models import Organization, Partnership, Product
@@ -265,6 +265,79 @@ def _routing_rules(rules: LeadRules) -> routing.Rules:
     )
 
 
+class _Territories:
+    """The vendor's candidates indexed by the places they cover, so that each lead is routed among the partners
+    that cover it rather than checked against every partner (leads × partners for a big import).
+
+    With territory matching on, ``routing.route`` keeps only the candidates ``routing._covers`` accepts: handing
+    it exactly those gives the same choice and the same reasons. When none of them is left to offer it to (none
+    covers it, or those that do rejected or missed it, or take no leads), the lead is routed against every
+    candidate, so that the reason given for not routing it is worked out as before."""
+
+    def __init__(self, candidates: list[routing.Candidate]):
+        self.everyone = candidates
+        self.whole = defaultdict(list)  # country -> candidates covering all of it
+        self.named = defaultdict(lambda: defaultdict(set))  # country -> region or postcode prefix -> candidates
+        self.longest = 0
+        for c in candidates:
+            for country in c.countries:
+                if not c.regions:
+                    self.whole[country].append(c)
+                for entry in c.regions:
+                    self.named[country][entry].add(c.partnership_id)
+                    prefix = entry.replace(" ", "")
+                    self.named[country][prefix].add(c.partnership_id)
+                    self.longest = max(self.longest, len(prefix))
+        self.by_id = {c.partnership_id: c for c in candidates}
+
+    def for_lead(self, lead: routing.LeadFacts) -> list[routing.Candidate]:
+        named = self.named.get(lead.country)
+        found = list(self.whole.get(lead.country, ()))
+        if named:
+            ids = set(named.get(lead.region.strip().lower(), ()))
+            postcode = lead.postcode.strip().lower().replace(" ", "")
+            for n in range(1, min(len(postcode), self.longest) + 1):
+                ids |= named.get(postcode[:n], set())
+            found += [c for c in (self.by_id[pk] for pk in ids) if routing._covers(c, lead)]
+        if any(c.accepts_leads and c.partnership_id not in lead.excluded for c in found):
+            return found
+        return self.everyone
+
+
+# What routing changes on a lead, and the column types PostgreSQL reads them as (see ``_save_routed``).
+ROUTED_FIELDS = {
+    "status": "varchar",
+    "partnership": "bigint",
+    "partner": "bigint",
+    "distributor": "bigint",
+    "accept_by": "timestamptz",
+    "routing_reason": "text",
+    "updated_at": "timestamptz",
+}
+
+
+def _save_routed(leads: list[Lead]) -> None:
+    """Write the routed leads' new state in one statement.
+
+    ``bulk_update`` writes a ``CASE WHEN id = … THEN …`` per lead and field, which PostgreSQL evaluates for every
+    row: quadratic in the batch (minutes for 10,000 leads). On PostgreSQL the values go as one array per field,
+    joined by id (``UPDATE … FROM unnest(…)``); other databases (the demo's SQLite) keep ``bulk_update``."""
+    if connection.vendor != "postgresql":
+        Lead.objects.bulk_update(leads, list(ROUTED_FIELDS))
+        return
+    fields = [Lead._meta.get_field(name) for name in ROUTED_FIELDS]
+    qn = connection.ops.quote_name
+    assignments = ", ".join(f"{qn(f.column)} = v.{qn(f.column)}" for f in fields)
+    arrays = ", ".join(["%s::bigint[]"] + [f"%s::{kind}[]" for kind in ROUTED_FIELDS.values()])
+    columns = ", ".join(["id"] + [qn(f.column) for f in fields])
+    # Names come from the model's metadata; every value is a parameter.
+    table = qn(Lead._meta.db_table)
+    sql = f"UPDATE {table} AS lead SET {assignments} FROM unnest({arrays}) AS v({columns}) WHERE lead.id = v.id"  # noqa: S608
+    params = [[lead.pk for lead in leads]] + [[getattr(lead, f.attname) for lead in leads] for f in fields]
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+
+
 def leads_route(*, vendor: Organization, lead_ids: list[int], now: datetime | None = None) -> dict[int, str]:
     """Offer each of these unassigned leads of ``vendor`` to the partner its rules choose.
 
@@ -293,6 +366,7 @@ def leads_route(*, vendor: Organization, lead_ids: list[int], now: datetime | No
         sku_of = dict(Product.objects.filter(vendor=vendor).values_list("pk", "sku"))
         candidates = _candidates(vendor, rules, now)
         plain = _routing_rules(rules)
+        territories = _Territories(candidates) if plain.match_territory else None
         deadline = now + timedelta(hours=rules.sla_hours)
         offers, events, explained = [], [], {}
         offered = defaultdict(list)
@@ -306,7 +380,7 @@ def leads_route(*, vendor: Organization, lead_ids: list[int], now: datetime | No
                 excluded=frozenset(excluded[lead.pk]),
                 sku_of=sku_of,
             )
-            choice = routing.route(facts, candidates, plain)
+            choice = routing.route(facts, territories.for_lead(facts) if territories else candidates, plain)
             explained[lead.pk] = choice.explanation
             lead.routing_reason = choice.explanation
             lead.updated_at = now
@@ -341,9 +415,7 @@ def leads_route(*, vendor: Organization, lead_ids: list[int], now: datetime | No
                     created_at=now,
                 )
             )
-        Lead.objects.bulk_update(
-            leads, ["status", "partnership", "partner", "distributor", "accept_by", "routing_reason", "updated_at"]
-        )
+        _save_routed(leads)
         LeadOffer.objects.bulk_create(offers)
         LeadEvent.objects.bulk_create(events)
         _tell_offered(vendor, offered, deadline)
@@ -667,6 +739,58 @@ def lead_convert(*, actor, lead: Lead, title: str, expected_close_date, lines, s
     return deal
 
 
+# --- the partner's own leads and notes -----------------------------------------------------------------------
+
+
+def lead_create_own(*, actor, partner: Organization, partnership: Partnership, data: dict) -> Lead:
+    """A lead the partner found itself (an event, its own campaign) for one of its vendors: the partner's, already
+    being worked, never routed. The vendor sees it only once it is registered as a deal."""
+    if partner.kind != Organization.Kind.PARTNER or partner.pk not in access.organization_ids(actor):
+        raise PermissionDenied("Only the partner's people can add its leads.")
+    if partnership.partner_id != partner.pk:
+        raise ValidationError({"vendor": "Choose one of your vendors."})
+    if partnership.status != Partnership.Status.ACTIVE or not access.has_partnership_perm(
+        actor, partnership, access.ACCESS_PROGRAM
+    ):
+        raise ValidationError({"vendor": f"Your partnership with {partnership.vendor.name} is not active."})
+    fields, errors = clean_lead(partnership.vendor, data)
+    if errors:
+        raise ValidationError(errors)
+    product_ids = fields.pop("product_ids")
+    now = timezone.now()
+    with transaction.atomic():
+        lead = Lead.objects.create(
+            vendor=partnership.vendor,
+            source=Lead.Source.PARTNER,
+            partnership=partnership,
+            partner=partner,
+            distributor=partnership.distributor,
+            status=Status.ACCEPTED,
+            accepted_at=now,
+            assigned_to=actor,
+            created_by=actor,
+            created_at=now,
+            updated_at=now,
+            **fields,
+        )
+        lead.products.set(product_ids)
+        LeadEvent.objects.create(
+            lead=lead, kind=Event.CREATED, actor=actor, organization=partner, partner=partner, created_at=now
+        )
+    return lead
+
+
+def lead_note_add(*, actor, lead: Lead, body: str) -> LeadNote:
+    """A note of the partner holding the lead, for its own people only."""
+    _require_holder(actor, lead)
+    body = (body or "").strip()
+    if not body:
+        raise ValidationError({"body": "Write the note first."})
+    if len(body) > MAX_TEXT:
+        raise ValidationError({"body": f"At most {MAX_TEXT} characters."})
+    return LeadNote.objects.create(lead=lead, partner=lead.partner, author=actor, body=body)
+
+
 # --- reminders -----------------------------------------------------------------------------------------------
 
 
@@ -704,3 +828,291 @@ def leads_remind_due(*, now: datetime | None = None) -> int:
                 title=f"Accept {what} from {vendor.name} by {first:%d %b %Y %H:%M} UTC, or it goes to another partner",
             )
     return reminded
+
+
+# --- the vendor's rules and its partners' coverage -------------------------------------------------------------
+
+RULE_FIELDS = (
+    "sla_hours",
+    "reminder_hours",
+    "match_territory",
+    "tiers",
+    "match_products",
+    "default_capacity",
+    "weigh_by_performance",
+)
+MAX_HOURS = 720
+MAX_CAPACITY = 32767
+MAX_COUNTRIES = 250
+MAX_REGIONS = 500
+
+
+def _whole(value, name, errors, *, low, high, optional=False):
+    """A whole number between ``low`` and ``high`` (``None`` when ``optional`` and empty)."""
+    if optional and value in (None, ""):
+        return None
+    if isinstance(value, bool):
+        errors[name] = "Enter a whole number."
+        return None
+    try:
+        number = int(str(value).strip())
+    except (TypeError, ValueError):
+        errors[name] = "Enter a whole number."
+        return None
+    if not low <= number <= high:
+        errors[name] = f"Between {low} and {high:,}."
+        return None
+    return number
+
+
+def _flag(value, name, errors) -> bool | None:
+    if not isinstance(value, bool):
+        errors[name] = "True or false."
+        return None
+    return value
+
+
+def lead_rules_update(*, actor, vendor: Organization, **fields) -> LeadRules:
+    """Change the vendor's lead distribution rules; only the fields given change (the others keep their value).
+
+    ``fields`` are among ``RULE_FIELDS``; ``tiers`` are the vendor's own tiers (instances or ids), ``default_capacity``
+    may be ``None`` (no limit). The reminder comes before the deadline: fewer ``reminder_hours`` than ``sla_hours``.
+    Raises ``ValidationError`` naming each field; then nothing is saved."""
+    _require_vendor_side(actor, vendor)
+    errors: dict[str, str] = {}
+    unknown = sorted(set(fields) - set(RULE_FIELDS))
+    if unknown:
+        raise ValidationError(dict.fromkeys(unknown, "Not a lead rule."))
+    with transaction.atomic():
+        rules = LeadRules.objects.select_for_update().filter(vendor=vendor).first() or LeadRules(vendor=vendor)
+        for name in ("sla_hours", "reminder_hours"):
+            if name in fields:
+                value = _whole(fields[name], name, errors, low=1, high=MAX_HOURS)
+                if value is not None:
+                    setattr(rules, name, value)
+        if "default_capacity" in fields:
+            value = _whole(
+                fields["default_capacity"], "default_capacity", errors, low=1, high=MAX_CAPACITY, optional=True
+            )
+            if "default_capacity" not in errors:
+                rules.default_capacity = value
+        for name in ("match_territory", "match_products", "weigh_by_performance"):
+            if name in fields:
+                value = _flag(fields[name], name, errors)
+                if value is not None:
+                    setattr(rules, name, value)
+        tier_ids = None
+        if "tiers" in fields:
+            wanted = {getattr(tier, "pk", tier) for tier in (fields["tiers"] or [])}
+            given = [t for t in wanted if isinstance(t, int) and not isinstance(t, bool)]
+            own = set(vendor.tiers.filter(pk__in=given).values_list("pk", flat=True))
+            if wanted - own:
+                errors["tiers"] = f"Choose tiers of {vendor.name}'s program."
+            tier_ids = sorted(own)
+        if not {"sla_hours", "reminder_hours"} & set(errors) and rules.reminder_hours >= rules.sla_hours:
+            errors["reminder_hours"] = (
+                f"The reminder comes before the deadline: fewer hours than the {rules.sla_hours} to accept."
+            )
+        if errors:
+            raise ValidationError(errors)
+        rules.save()
+        if tier_ids is not None:
+            rules.tiers.set(tier_ids)
+    return rules
+
+
+def _countries(values, errors) -> list[str]:
+    if not isinstance(values, list | tuple):
+        errors["countries"] = 'A list of two-letter ISO country codes, e.g. ["US", "CA"].'
+        return []
+    codes, bad = [], []
+    for value in values:
+        code = str(value or "").strip().upper()
+        if len(code) != 2 or not code.isascii() or not code.isalpha():
+            bad.append(str(value)[:10])
+        elif code not in codes:
+            codes.append(code)
+    if bad:
+        errors["countries"] = f"Not two-letter ISO country codes (e.g. DE or US): {', '.join(bad[:5])}."
+    elif len(codes) > MAX_COUNTRIES:
+        errors["countries"] = f"At most {MAX_COUNTRIES} countries."
+    return codes
+
+
+def _regions(values, errors) -> list[str]:
+    if not isinstance(values, list | tuple):
+        errors["regions"] = 'A list of states, regions or postcode prefixes, e.g. ["TX", "OK"].'
+        return []
+    regions = []
+    for value in values:
+        region = str(value or "").strip()
+        if len(region) > 80:
+            errors["regions"] = "Each region at most 80 characters."
+            return []
+        if region and region.lower() not in {r.lower() for r in regions}:
+            regions.append(region)
+    if len(regions) > MAX_REGIONS:
+        errors["regions"] = f"At most {MAX_REGIONS} regions."
+    return regions
+
+
+def _coverage_products(vendor: Organization, values, errors) -> list[int]:
+    """The vendor's active products among ``values`` (instances, ids or SKUs); anything else is an error."""
+    if not isinstance(values, list | tuple | set | frozenset):
+        errors["products"] = "A list of the vendor's products."
+        return []
+    ids, skus = set(), set()
+    for value in values:
+        if isinstance(value, Product):
+            ids.add(value.pk)
+        elif isinstance(value, int) and not isinstance(value, bool):
+            ids.add(value)
+        else:
+            skus.add(str(value).strip())
+    catalog = Product.objects.filter(vendor=vendor, active=True).filter(Q(pk__in=ids) | Q(sku__in=skus))
+    found = dict(catalog.values_list("pk", "sku"))
+    missing = [str(pk) for pk in sorted(ids - set(found))] + sorted(skus - set(found.values()))
+    if missing:
+        errors["products"] = f"Not in {vendor.name}'s catalog: {', '.join(missing[:5])}."
+    return sorted(found)
+
+
+def lead_coverage_update(
+    *, actor, partnership: Partnership, countries, regions, products, capacity, accepts_leads
+) -> LeadCoverage:
+    """Set what a partner covers for the vendor: countries (ISO codes), regions or postcode prefixes in them,
+    the products it specialises in (the vendor's own: instances, ids or SKUs), its capacity of open leads
+    (``None``: the vendor's default) and whether it takes leads at all. Only the vendor's managers; raises
+    ``ValidationError`` naming each field, and then nothing is saved."""
+    vendor = partnership.vendor
+    _require_vendor_side(actor, vendor)
+    errors: dict[str, str] = {}
+    fields = {
+        "countries": _countries(countries, errors),
+        "regions": _regions(regions, errors),
+        "capacity": _whole(capacity, "capacity", errors, low=1, high=MAX_CAPACITY, optional=True),
+        "accepts_leads": _flag(accepts_leads, "accepts_leads", errors),
+    }
+    product_ids = _coverage_products(vendor, products, errors)
+    if fields["regions"] and not fields["countries"]:
+        errors.setdefault("regions", "Regions lie within the countries covered: choose a country too.")
+    if errors:
+        raise ValidationError(errors)
+    with transaction.atomic():
+        Partnership.objects.select_for_update().filter(pk=partnership.pk).first()
+        coverage, _ = LeadCoverage.objects.update_or_create(
+            partnership=partnership, defaults={"vendor": vendor, **fields}
+        )
+        coverage.products.set(product_ids)
+    return coverage
+
+
+# --- importing from a spreadsheet ----------------------------------------------------------------------------
+
+# The report lists this many problems at most (the counts are always complete).
+MAX_REPORTED_ERRORS = 1000
+# Confirming creates and routes the leads this many at a time, in the one transaction: routing's single UPDATE
+# of a batch grows slower than linearly with its size (10,000 leads at once take minutes; 500 at a time, seconds).
+IMPORT_BATCH = 500
+
+
+def lead_import_stage(*, actor, vendor: Organization, upload) -> LeadImport:
+    """Read a CSV or XLSX file of the vendor's leads and check every row as ``leads_create`` would; store the
+    report (the valid rows, each bad row's problems, the columns read and ignored) and create no lead.
+
+    A problem with the file itself (type, size, encoding, columns) raises ``ValidationError({"file": …})`` and
+    stores nothing. The person reads the report, then confirms (``lead_import_confirm``) or discards it."""
+    _require_vendor_side(actor, vendor)
+    sheet = imports.read_leads(upload)
+    catalog = dict(Product.objects.filter(vendor=vendor, active=True).values_list("sku", "pk"))
+    sku_of = {pk: sku for sku, pk in catalog.items()}
+    order = {name: n for n, name in enumerate(imports.LABELS)}
+    valid, errors, invalid = [], [], 0
+    for row in sheet.rows:
+        fields, problems = clean_lead(vendor, row.data, products_by_sku=catalog)
+        problems.update(dict.fromkeys(row.formulas, imports.FORMULA))
+        if problems:
+            invalid += 1
+            errors.extend(
+                {"row": row.number, "field": name, "column": sheet.columns.get(name, ""), "message": message}
+                for name, message in sorted(problems.items(), key=lambda item: order.get(item[0], len(order)))
+            )
+            continue
+        products = [sku_of[pk] for pk in fields.pop("product_ids")]
+        valid.append({"row": row.number, **fields, "products": products})
+    return LeadImport.objects.create(
+        vendor=vendor,
+        created_by=actor,
+        filename=sheet.filename,
+        columns=sheet.columns,
+        ignored_columns=sheet.ignored,
+        rows=valid,
+        errors=errors[:MAX_REPORTED_ERRORS],
+        more_errors=max(0, len(errors) - MAX_REPORTED_ERRORS),
+        total_rows=len(sheet.rows),
+        valid_rows=len(valid),
+        invalid_rows=invalid,
+    )
+
+
+def _require_pending(lead_import: LeadImport) -> None:
+    if lead_import.status == LeadImport.Status.IMPORTED:
+        raise ValidationError(
+            f"{lead_import.filename} was already imported on {lead_import.imported_at:%d %b %Y %H:%M} UTC "
+            f"({lead_import.imported_count} leads): it is not imported twice."
+        )
+    if lead_import.status == LeadImport.Status.DISCARDED:
+        raise ValidationError(f"{lead_import.filename} was discarded: upload the file again to import it.")
+
+
+def lead_import_confirm(*, actor, lead_import: LeadImport, route: bool = True) -> list[Lead]:
+    """Create the leads of a staged import's valid rows and route them: all of them or, on any error, none.
+
+    A second confirm (or one after a discard) is refused. Should a row no longer pass (a product left the
+    catalog since the file was checked), ``RowErrors`` names it by its spreadsheet row and nothing is written.
+    Each partner hears of its new leads once per batch of ``IMPORT_BATCH``."""
+    _require_vendor_side(actor, lead_import.vendor)
+    with transaction.atomic():
+        locked = LeadImport.objects.select_for_update().select_related("vendor").get(pk=lead_import.pk)
+        _require_pending(locked)
+        if not locked.rows:
+            raise ValidationError(
+                f"No row of {locked.filename} can be imported: correct the rows the report lists and upload it again."
+            )
+        vendor, rows = locked.vendor, locked.rows
+        catalog = dict(Product.objects.filter(vendor=vendor, active=True).values_list("sku", "pk"))
+        problems = {}
+        for row in rows:
+            errors = clean_lead(vendor, row, products_by_sku=catalog)[1]
+            if errors:
+                problems[row["row"]] = errors
+        if problems:
+            raise RowErrors(problems)
+        leads = []
+        for start in range(0, len(rows), IMPORT_BATCH):
+            leads += leads_create(actor=actor, vendor=vendor, rows=rows[start : start + IMPORT_BATCH], route=route)
+        LeadImport.objects.filter(pk=locked.pk).update(
+            status=LeadImport.Status.IMPORTED,
+            decided_by=actor,
+            imported_at=timezone.now(),
+            imported_count=len(leads),
+            lead_ids=[lead.pk for lead in leads],
+        )
+    lead_import.refresh_from_db()
+    return leads
+
+
+def lead_import_discard(*, actor, lead_import: LeadImport) -> LeadImport:
+    """Drop a staged import without creating any lead; its rows are forgotten, the report's counts stay.
+
+    Discarding a discarded import changes nothing; an imported one cannot be discarded (its leads exist)."""
+    _require_vendor_side(actor, lead_import.vendor)
+    with transaction.atomic():
+        locked = LeadImport.objects.select_for_update().get(pk=lead_import.pk)
+        if locked.status != LeadImport.Status.DISCARDED:
+            _require_pending(locked)
+            LeadImport.objects.filter(pk=locked.pk).update(
+                status=LeadImport.Status.DISCARDED, decided_by=actor, discarded_at=timezone.now(), rows=[]
+            )
+    lead_import.refresh_from_db()
+    return lead_import

@@ -56,7 +56,9 @@ def scoped(model: str, kwarg: str = "pk", field: str = "pk", *, writes: bool = F
 PARTNERSHIP = "vendors.Partnership"
 RECEIPT = "notifications.Receipt"
 DEAL = "deals.DealRegistration"
+LEAD = "leads.Lead"
 DEAL_FILTERS = ("vendor", "stage", "status", "q", "sort", "partner", "tier", "conflicts")
+LEAD_IMPORT = "leads.LeadImport"
 
 ROUTES: dict[str, Route] = {
     # --- the partner workspace (portal/urls_workspace.py) ---------------------------------------------------
@@ -132,6 +134,23 @@ ROUTES: dict[str, Route] = {
     "deals:extension_request": scoped(DEAL, writes=True),
     "deals:extension_decide": scoped(DEAL, writes=True),
     "deals:attachment": scoped("deals.DealAttachment"),
+    # --- lead pages (leads/urls.py): the partner's inbox across vendors, the vendor's distribution console -------
+    "leads:list": authenticated(filters=("vendor", "partner", "status", "age", "q")),
+    "leads:create": authenticated(writes=True),  # vendor: its own lead; partner: the partnership id is in the body
+    "leads:import": authenticated(writes=True),  # the current vendor's upload
+    "leads:import_detail": scoped(LEAD_IMPORT),
+    "leads:import_confirm": scoped(LEAD_IMPORT, writes=True),
+    "leads:import_discard": scoped(LEAD_IMPORT, writes=True),
+    "leads:rules": authenticated(writes=True),  # the current vendor's rules; tier ids in the body
+    "leads:coverage": scoped(PARTNERSHIP, writes=True),
+    "leads:detail": scoped(LEAD),
+    "leads:accept": scoped(LEAD, writes=True),
+    "leads:reject": scoped(LEAD, writes=True),
+    "leads:assign": scoped(LEAD, writes=True),
+    "leads:status": scoped(LEAD, writes=True),
+    "leads:note": scoped(LEAD, writes=True),
+    "leads:offer": scoped(LEAD, writes=True),  # the partnership id is in the body
+    "leads:convert": scoped(LEAD, writes=True),
     # --- the REST API (portal/urls_api.py; the router's names are <basename>-<action>) ----------------------
     "api-schema": public("The OpenAPI schema: the shape of the API, no rows."),
     "api-docs": public("Swagger UI for the schema, served from our own static files; no rows."),
@@ -171,6 +190,22 @@ ROUTES: dict[str, Route] = {
     "deal-extension-request": scoped("deals.DealRegistration"),
     "deal-extension-decision": scoped("deals.DealRegistration"),
     "deal-conflicts": scoped("deals.DealRegistration"),
+    # Leads (leads/api.py): the list is the current organization's; a lead one may not see is a 404. The vendor
+    # sends (one, or up to 1,000 with bulk/), offers by hand and sets its rules; the partner holding a lead answers
+    # and works it. Coverage is by partnership id: the vendor's people and the partner's, a 404 for anyone else.
+    "lead-list": authenticated(),
+    "lead-bulk": authenticated(),
+    "lead-rules": authenticated(),
+    "lead-detail": scoped(LEAD),
+    "lead-accept": scoped(LEAD),
+    "lead-reject": scoped(LEAD),
+    "lead-assign": scoped(LEAD),
+    "lead-status": scoped(LEAD),
+    "lead-convert": scoped(LEAD),
+    "lead-offer": scoped(LEAD),
+    "lead-history": scoped(LEAD),
+    "lead-offers": scoped(LEAD),
+    "lead-coverage-detail": scoped(PARTNERSHIP),
     # --- the two admin pages anyone may open (the rest of admin/ is classified below) ------------------------
     "admin:login": public("The admin's login form."),
     "admin:logout": public("Logging out of the admin."),

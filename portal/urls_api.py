@@ -5,6 +5,7 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 from rest_framework.routers import DefaultRouter
 
 from deals import api as deals_api
+from leads import api as leads_api
 from portal.notifications import api as notifications_api
 from vendors import api as vendors_api
 
@@ -18,6 +19,8 @@ router.register("tiers", vendors_api.TierViewSet, basename="tier")
 router.register("products", vendors_api.ProductViewSet, basename="product")
 router.register("notifications", notifications_api.NotificationViewSet, basename="notification")
 router.register("deals", deals_api.DealViewSet, basename="deal")
+router.register("leads", leads_api.LeadViewSet, basename="lead")
+router.register("lead-coverage", leads_api.LeadCoverageViewSet, basename="lead-coverage")
 
 # One object per person (no id in the path): GET and PUT on the collection's address, which a router does not map.
 notification_preferences = notifications_api.NotificationPreferencesViewSet.as_view(

@@ -30,11 +30,14 @@ import copy
 import json
 import re
 import traceback
+from datetime import UTC, timedelta
 from urllib.parse import quote, urlsplit
 
 from django.conf import settings
 from django.db import connection, transaction
 from django.urls import NoReverseMatch, Resolver404, resolve, reverse
+from django.utils import timezone
+from django.utils.dateparse import parse_datetime
 from rest_framework.test import APIClient
 
 from portal import routes
@@ -77,6 +80,20 @@ def is_deals(endpoint) -> bool:
     return bool(endpoint is not None and endpoint.name and endpoint.name.startswith(("deals:", "deal-")))
 
 
+def is_leads(endpoint) -> bool:
+    """A route of lead distribution (its pages and its API)."""
+    return bool(endpoint is not None and endpoint.name and endpoint.name.startswith(("leads:", "lead-")))
+
+
+def _lead_times(world, rnd) -> list[str]:
+    """``?created_after=`` / ``?created_before=`` values: the exact creation time of a lead (the edge of the range)
+    and a day ago, in ISO 8601 (UTC, ``Z``: a ``+`` would not survive the query string)."""
+    times = sorted(lead["created_at"] for lead in world.rules.lead_rows.values())
+    picked = [rnd.choice(times)] if times else []
+    picked.append(timezone.now() - timedelta(days=1))
+    return [t.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ") for t in picked]
+
+
 def filter_values(name: str, world, persona, rnd, *, missing=True, endpoint=None) -> list:
     """Values for ``?name=``: one of the persona's, one of another tenant's, and one that does not exist."""
     rules = world.rules
@@ -94,7 +111,11 @@ def filter_values(name: str, world, persona, rnd, *, missing=True, endpoint=None
         visible = rules.tiers(persona.orgs)
         return _pick(rnd, visible, set(rules.tier_rows) - visible, [w.MISSING_ID] if missing else [])
     if name == "status":
+        if is_leads(endpoint):
+            return rnd.sample(w.Lead.Status.values, 2)
         return rnd.sample(w.DealStatus.values if is_deals(endpoint) else w.STATUSES, 2)
+    if name in ("created_after", "created_before"):
+        return _lead_times(world, rnd)
     if name == "stage":
         return rnd.sample(w.DealRegistration.Stage.values, 2)
     if name == "conflicts":  # the vendor's alone: for anyone else, it must change nothing (SIDE_ONLY)
@@ -129,6 +150,7 @@ def filter_values(name: str, world, persona, rnd, *, missing=True, endpoint=None
 KNOWN_FILTERS = (
     *("vendor", "partner", "distributor", "tier", "status", "kind", "state", "q", "category", "unread"),
     *("stage", "conflicts", "sort"),
+    *("created_after", "created_before"),
 )
 # Filters of one side alone (the kinds of organization that have them): for a person working on another side the
 # answer with the filter shows exactly the rows it shows without it. ``?conflicts=true`` that narrowed a partner's
@@ -168,6 +190,12 @@ def _deal_search(row, value) -> bool:
     return reference or _contains(("title", "customer_name", "customer_domain"))(row, value)
 
 
+def _lead_search(row, value) -> bool:
+    number = value.upper().removeprefix("LD-")
+    reference = value.upper().startswith("LD-") and number.isdigit() and int(number) == row["id"]
+    return reference or _contains(("company", "contact_name"))(row, value)
+
+
 # What an API list's filter means, so the expected count can be computed: (model label, filter) → predicate.
 API_FILTERS = {
     (w.ORG, "kind"): _equals("kind"),
@@ -189,6 +217,12 @@ API_FILTERS = {
     (w.DEAL, "q"): _deal_search,
     (w.DEAL, "conflicts"): Sided(vendor=lambda row, value: value != "true" or row["has_conflict"]),
     (w.DEAL, "sort"): lambda row, value: True,
+    # leads/api.py: the same filters on every side.
+    (w.LEAD, "vendor"): _equals("vendor_id"),
+    (w.LEAD, "status"): _equals("status"),
+    (w.LEAD, "q"): lambda row, value: _lead_search(row, value),
+    (w.LEAD, "created_after"): lambda row, value: row["created_at"] >= parse_datetime(value),
+    (w.LEAD, "created_before"): lambda row, value: row["created_at"] < parse_datetime(value),
 }
 
 

@@ -17,7 +17,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.utils import timezone
 
 from portal.notifications import kinds
-from tests.isolation.world import PDF, DealStatus, Status, World
+from tests.isolation.world import PDF, DealStatus, Role, Status, World
 
 _serial = count(1)
 
@@ -346,7 +346,101 @@ def _flagged(world, row):
     return row["has_conflict"] and row["status"] == DealStatus.SUBMITTED
 
 
+# --- leads (leads/api.py) ---------------------------------------------------------------------------------------
+
+
+def _skus(world: World, vendor_id) -> list[str]:
+    return [p.sku for p in world.catalog.get(vendor_id, [])]
+
+
+def _foreign_sku(world: World, vendor_id) -> str:
+    """An active SKU of another vendor: the outsider's (or V0's, for the outsider)."""
+    outsider = world.vendors[-1].pk
+    return _skus(world, outsider if vendor_id != outsider else world.vendors[0].pk)[0]
+
+
+def _prospect(n, country="US", **fields):
+    return {"company": f"Prospect lead {n}", "contact_name": "Jo Buyer", "country": country, **fields}
+
+
+def _api_lead_create(world, row):
+    """A lead of the current vendor's (routed among its partners covering the US); then another vendor's SKU."""
+    v0 = world.vendors[0].pk
+    return [
+        _prospect(next(_serial), products=_skus(world, v0)[:1]),
+        _prospect(next(_serial), products=[_foreign_sku(world, v0)]),
+    ]
+
+
+def _api_lead_bulk(world, row):
+    """Three leads (two routed, one nobody covers); then a batch with one row of another vendor's SKU."""
+    v0 = world.vendors[0].pk
+    good = [_prospect(next(_serial)), _prospect(next(_serial)), _prospect(next(_serial), "FR")]
+    bad = [_prospect(next(_serial)), _prospect(next(_serial), products=[_foreign_sku(world, v0)])]
+    return [{"leads": good}, {"leads": bad}]
+
+
+def _api_lead_rules(world, row):
+    v0 = world.vendors[0].pk
+    body = {"sla_hours": 36, "reminder_hours": 6, "default_capacity": 20, "match_products": False}
+    return [{**body, "tiers": _vendor_tiers(world, v0)[:1]}, {**body, "tiers": [_foreign_tier(world, v0)]}]
+
+
+def _lead_partner_people(world: World, partner_id) -> list[int]:
+    return [u.pk for (org, _role), u in sorted(world.people.items(), key=lambda i: i[1].pk) if org == partner_id]
+
+
+def _api_lead_assign(world, row):
+    """One of the partner's own people; then someone of another organization (V0's admin)."""
+    own = _lead_partner_people(world, row["partner_id"]) if row["partner_id"] else []
+    return [{"rep": own[-1] if own else None}, {"rep": world.people[world.vendors[0].pk, Role.ADMIN].pk}]
+
+
+def _api_lead_status(world, row):
+    return [{"status": "contacted"}, {"status": "disqualified", "reason": "No budget this year."}]
+
+
+def _api_lead_convert(world, row):
+    """The lead's vendor's product, submitted; then another vendor's product."""
+    mine = _products(world, row["vendor_id"])
+    body = {"title": f"From a lead {next(_serial)}", "expected_close_date": _close_date(), "submit": True}
+    bodies = [{**body, "lines": [{"product": mine[0], "quantity": 1}]}] if mine else []
+    bodies.append({**body, "lines": [{"product": _foreign_product(world, row["vendor_id"]), "quantity": 1}]})
+    return bodies
+
+
+def _api_lead_offer(world, row):
+    """Another ACTIVE partnership of the lead's vendor; then one of another vendor (the outsider's)."""
+    partnerships = world.rules.partnership_rows
+    mine = [
+        pk
+        for pk, p in sorted(partnerships.items())
+        if p["vendor_id"] == row["vendor_id"] and p["status"] == Status.ACTIVE and pk != row["partnership_id"]
+    ]
+    foreign = [pk for pk, p in sorted(partnerships.items()) if p["vendor_id"] != row["vendor_id"]]
+    return [{"partnership": pk} for pk in (mine[:1] + foreign[-1:])]
+
+
+def _api_lead_coverage(world, row):
+    """The partnership's vendor's product; then another vendor's."""
+    body = {"countries": ["US", "CA"], "regions": ["TX"], "capacity": 5, "accepts_leads": True}
+    return [
+        {**body, "products": _skus(world, row["vendor_id"])[:1]},
+        {**body, "products": [_foreign_sku(world, row["vendor_id"])]},
+    ]
+
+
+def _lead_in(*statuses):
+    return lambda world, row: row["status"] in statuses
+
+
 PREFERRED = {
+    "lead-accept": _lead_in("offered"),
+    "lead-reject": _lead_in("offered"),
+    "lead-offer": _lead_in("unassigned", "offered"),
+    "lead-assign": _lead_in("accepted", "contacted", "qualified"),
+    "lead-status": _lead_in("accepted", "contacted", "qualified"),
+    "lead-convert": _lead_in("accepted", "contacted", "qualified"),
     "deals:submit": _status_in(DealStatus.DRAFT, DealStatus.INFO_REQUESTED),
     "deal-submit": _status_in(DealStatus.DRAFT, DealStatus.INFO_REQUESTED),
     "deals:edit": _status_in(DealStatus.DRAFT, DealStatus.INFO_REQUESTED),
@@ -429,4 +523,14 @@ BODIES = {
     "deal-attachments": lambda world, row: [{"file": _pdf(f"offer-{next(_serial)}.pdf")}],
     "deal-extension-request": _extension_request,
     "deal-extension-decision": _api_extension_decision,
+    "lead-list": _api_lead_create,
+    "lead-bulk": _api_lead_bulk,
+    "lead-rules": _api_lead_rules,
+    "lead-accept": _nothing,
+    "lead-reject": _reason,
+    "lead-assign": _api_lead_assign,
+    "lead-status": _api_lead_status,
+    "lead-convert": _api_lead_convert,
+    "lead-offer": _api_lead_offer,
+    "lead-coverage-detail": _api_lead_coverage,
 }

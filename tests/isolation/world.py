@@ -798,7 +798,11 @@ class Rules:
         self.extension_rows = _rows(DealExtensionRequest, "deal_id", "requested_by_id", "decided_by_id", "status")
         self.conflict_rows = _rows(DealConflict, "deal_id", "other_id", "vendor_id")
         self.deal_rules_rows = _rows(DealRules, "vendor_id")
-        self.lead_rows = _rows(Lead, "vendor_id", "source", "partnership_id", "partner_id", "distributor_id", "deal_id")
+        self.lead_rows = _rows(
+            Lead,
+            *("vendor_id", "source", "partnership_id", "partner_id", "distributor_id", "deal_id"),
+            *("status", "company", "contact_name", "created_at"),  # what the API list's filters read
+        )
         self.offer_rows = _rows(LeadOffer, "lead_id", "vendor_id", "partner_id")
         self.lead_event_rows = _rows(LeadEvent, "lead_id", "partner_id", "organization_id")
         self.lead_rules_rows = _rows(LeadRules, "vendor_id")
@@ -847,6 +851,11 @@ class Rules:
                 return set()
             side = DEAL_SIDE[self.org_rows[persona.organization]["kind"]]
             return {pk for pk in self.visible(DEAL, persona) if self.deal_rows[pk][side] == persona.organization}
+        if label == LEAD:  # the leads of the side one works on now, as for registrations
+            if persona.organization is None:
+                return set()
+            side = DEAL_SIDE[self.org_rows[persona.organization]["kind"]]
+            return {pk for pk in self.visible(LEAD, persona) if self.lead_rows[pk][side] == persona.organization}
         return self.visible(label, persona)
 
     # --- what a person may see (the organizations they are a member of: ``orgs``) ----------------------------
@@ -1135,12 +1144,15 @@ class Rules:
         changed_rows = set(changes)
         members = {(m["organization_id"], m["user_id"]) for m in self.membership_rows.values()}
         deal_changes = DealChanges(self, persona, before, after, changes)
+        lead_changes = LeadChanges(self, persona, before, after, changes)
 
         def notification_ok(pk) -> bool:
             """New, about a row this request changed, and told to an organization on a side of that row."""
             notification = after.row(NOTIFICATION, pk)
-            if before.row(NOTIFICATION, pk) is not None or notification is None or not notification["subject_id"]:
+            if before.row(NOTIFICATION, pk) is not None or notification is None:
                 return False
+            if not notification["subject_id"]:  # about several leads at once: told to a side of one of them
+                return lead_changes.told(notification)
             subject = (_label_of(notification["subject_type_id"]), notification["subject_id"])
             if subject not in changed_rows:
                 return False
@@ -1150,6 +1162,8 @@ class Rules:
                 told = deal_changes.sides(subject[1]) if deal_changes.moved(subject[1]) else set()
             elif subject[0] == INVITATION:
                 told = {r["organization_id"] for r in (before.row(*subject), after.row(*subject)) if r}
+            elif subject[0] == LEAD:
+                told = lead_changes.sides(subject[1])
             else:
                 told = set()
             return notification["organization_id"] in told
@@ -1220,6 +1234,8 @@ class Rules:
                 )
             elif label in DealChanges.LABELS:
                 ok = deal_changes.ok(label, pk)
+            elif label in LeadChanges.LABELS:
+                ok = lead_changes.ok(label, pk)
             elif label in (SETTINGS, PREFERENCE):
                 ok = persona.user is not None and all(r["user_id"] == persona.user.pk for r in both)
             elif label == IDP:
@@ -1570,6 +1586,164 @@ class DealChanges:
             rules is not None
             and rules["vendor_id"] in self.managers
             and (new is None or (tier is not None and tier["vendor_id"] == rules["vendor_id"]))
+        )
+
+
+class LeadChanges:
+    """Who may change which lead rows (``Rules.changes`` asks ``ok(label, pk)`` of each changed row).
+
+    - A vendor's admins and managers send leads (its own, ``source=vendor``, made by them), offer a lead waiting or
+      offered by hand, set its rules and each of its partners' coverage. Routing offers a lead only to an ACTIVE
+      partnership of the lead's vendor, with that partnership's partner and distributor.
+    - The partner holding a lead (any role) accepts or rejects it (then routing offers it on), assigns it to one of
+      its own people, records its progress, and converts it to a registration of its own.
+    - Side effects of those: offers of the leads the request changed (made pending for the partnership now holding
+      it; ended by the partner answering or the vendor recalling), their history, and notifications to a side.
+    """
+
+    LABELS = {LEAD, OFFER, LEAD_EVENT, LEAD_RULES, COVERAGE}
+    FIXED = {
+        *("id", "vendor_id", "source", "created_by_id", "created_at", "company", "contact_name", "contact_email"),
+        *("contact_phone", "country", "region", "postcode", "size", "notes"),
+    }
+    ROUTING = {"status", "partnership_id", "partner_id", "distributor_id", "accept_by", "routing_reason", "updated_at"}
+    WORK = {"status", "status_reason", "accepted_at", "accept_by", "assigned_to_id", "deal_id", "updated_at"}
+    MOVABLE = (Lead.Status.UNASSIGNED, Lead.Status.OFFERED)
+
+    def __init__(self, rules: "Rules", persona: Persona, before: "State", after: "State", changes):
+        self.rules = rules
+        self.orgs = persona.orgs
+        self.user_id = persona.user.pk if persona.user is not None else None
+        self.managers = {o for o, r in persona.roles.items() if r in (Role.ADMIN, Role.MANAGER)}
+        self.before, self.after = before, after
+        self.changed = set(changes)
+        self.changed_leads = {pk for label, pk in changes if label == LEAD}
+
+    def _rows(self, label, pk):
+        return self.before.row(label, pk), self.after.row(label, pk)
+
+    def sides(self, lead_id) -> set:
+        """The organizations a lead concerns in this request: its vendor, the partners (and distributors) holding it
+        before and after, and the partners of its offers the request changed."""
+        if lead_id not in self.changed_leads:
+            return set()
+        found = set()
+        for row in self._rows(LEAD, lead_id):
+            if row:
+                found |= {row[k] for k in ("vendor_id", "partner_id", "distributor_id") if row[k]}
+        for label, pk in self.changed:
+            offer = self.after.row(OFFER, pk) if label == OFFER else None
+            if offer and offer["lead_id"] == lead_id:
+                found.add(offer["partner_id"])
+        return found
+
+    def told(self, notification) -> bool:
+        """A notification about several leads: of a lead kind, told to a side of a lead the request changed."""
+        if not notification["kind"].startswith("lead."):
+            return False
+        return any(
+            notification["organization_id"] in self.sides(pk)
+            and notification["vendor_id"] == (self.after.row(LEAD, pk) or {}).get("vendor_id")
+            for pk in self.changed_leads
+        )
+
+    def ok(self, label, pk) -> bool:
+        old, new = self._rows(label, pk)
+        if new is None:
+            return False  # nothing of a lead is deleted
+        return {
+            LEAD: self._lead,
+            OFFER: self._offer,
+            LEAD_EVENT: self._event,
+            LEAD_RULES: self._rules,
+            COVERAGE: self._coverage,
+        }[label](old, new)
+
+    def _routed(self, new) -> bool:
+        """Held by nobody, or by an ACTIVE partnership of the lead's vendor (its partner and distributor copied)."""
+        if new["partnership_id"] is None:
+            return new["partner_id"] is None and new["distributor_id"] is None and new["status"] == "unassigned"
+        p = self.rules.partnership_rows.get(new["partnership_id"])
+        return (
+            p is not None
+            and p["status"] == Status.ACTIVE
+            and p["vendor_id"] == new["vendor_id"]
+            and (new["partner_id"], new["distributor_id"]) == (p["partner_id"], p["distributor_id"])
+        )
+
+    def _lead(self, old, new) -> bool:
+        if old is None:  # sent by the vendor's manager, and routed
+            return (
+                new["vendor_id"] in self.managers
+                and new["source"] == Lead.Source.VENDOR
+                and new["created_by_id"] == self.user_id
+                and new["status"] in self.MOVABLE
+                and self._routed(new)
+            )
+        fields = {k for k in old if old[k] != new[k]}
+        if fields & self.FIXED:
+            return False
+        moved = fields & {"partnership_id", "partner_id", "distributor_id"}
+        if moved and not self._routed(new):
+            return False
+        if old["vendor_id"] in self.managers and old["status"] in self.MOVABLE and fields <= self.ROUTING:
+            return True  # offered by hand
+        if old["partner_id"] is None or old["partner_id"] not in self.orgs:
+            return False
+        if old["status"] == Lead.Status.OFFERED and moved:  # rejected: routing offers it to the next partner
+            return fields <= self.ROUTING and new["partner_id"] != old["partner_id"]
+        if not fields <= self.WORK:
+            return False
+        rep = new["assigned_to_id"]
+        if "assigned_to_id" in fields and rep is not None:
+            members = {
+                m["user_id"] for m in self.rules.membership_rows.values() if m["organization_id"] == old["partner_id"]
+            }
+            if rep not in members:
+                return False
+        if "deal_id" in fields:
+            deal = self.after.row(DEAL, new["deal_id"]) if new["deal_id"] else None
+            if deal is None or self.before.row(DEAL, deal["id"]) is not None or deal["partner_id"] != old["partner_id"]:
+                return False
+        return True
+
+    def _offer(self, old, new) -> bool:
+        lead = self.after.row(LEAD, new["lead_id"])
+        if lead is None:
+            return False
+        if old is None:  # made for the partnership routing (or the vendor) chose in this request
+            return (
+                new["lead_id"] in self.changed_leads
+                and new["outcome"] == LeadOffer.Outcome.PENDING
+                and new["vendor_id"] == lead["vendor_id"]
+                and (new["partnership_id"], new["partner_id"]) == (lead["partnership_id"], lead["partner_id"])
+            )
+        fields = {k for k in old if old[k] != new[k]}
+        if not fields <= {"outcome", "decided_at", "reason"} or old["outcome"] != LeadOffer.Outcome.PENDING:
+            return False
+        Outcome = LeadOffer.Outcome
+        answered = old["partner_id"] in self.orgs and new["outcome"] in (Outcome.ACCEPTED, Outcome.REJECTED)
+        recalled = old["vendor_id"] in self.managers and new["outcome"] == Outcome.RECALLED
+        return answered or recalled
+
+    def _event(self, old, new) -> bool:
+        return (
+            old is None
+            and new["lead_id"] in self.changed_leads
+            and new["actor_id"] in (None, self.user_id)
+            and new["organization_id"] in {None} | self.sides(new["lead_id"])
+        )
+
+    def _rules(self, old, new) -> bool:
+        return new["vendor_id"] in self.managers and (old is None or old["vendor_id"] == new["vendor_id"])
+
+    def _coverage(self, old, new) -> bool:
+        p = self.rules.partnership_rows.get(new["partnership_id"])
+        return (
+            p is not None
+            and new["vendor_id"] == p["vendor_id"]
+            and new["vendor_id"] in self.managers
+            and (old is None or (old["vendor_id"], old["partnership_id"]) == (new["vendor_id"], new["partnership_id"]))
         )
 
 
