@@ -183,10 +183,14 @@ def _filtered(request):
 @deals_view(*ALL_SIDES)
 def deal_list(request):
     form, rows = _filtered(request)
-    page = Paginator(rows, PAGE_SIZE).get_page(request.GET.get("page"))
+    sums = selectors.totals_by_currency(rows)
+    paginator = Paginator(rows, PAGE_SIZE)
+    # The totals count every row already: the paginator need not count them again (one scan of a large list).
+    paginator.count = sum(row["count"] for row in sums)
+    page = paginator.get_page(request.GET.get("page"))
     for deal in page.object_list:
         _with_amount(deal)
-    totals = [{**row, "amount": quantize(row["amount"], row["currency"])} for row in selectors.totals_by_currency(rows)]
+    totals = [{**row, "amount": quantize(row["amount"], row["currency"])} for row in sums]
     kind = request.organization.kind
     context = {
         "form": form,
