@@ -775,7 +775,8 @@ def _edit_initial(deal) -> dict:
 
 def _edit_catalog(request, deal, current_lines) -> dict:
     """The vendor's catalog for the partner, plus the products already on the registration (even retired)."""
-    products = partner_catalog(request, deal.partnership) if deal.partnership.status == Partnership.Status.ACTIVE else {}
+    active = deal.partnership.status == Partnership.Status.ACTIVE
+    products = partner_catalog(request, deal.partnership) if active else {}
     for line in current_lines:
         key = str(line.product_id)
         if key not in products:

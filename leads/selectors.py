@@ -1,7 +1,7 @@
 """Reads of leads, scoped to the person (docs/adr/0001): the only way pages, API and jobs read lead rows.
 
 - A vendor's people see the leads their vendor sent (wherever they are now) and, of the leads partners
-  generated themselves, only those registered as a deal.
+  generated themselves, only those registered as a deal (submitted: not while the registration is a draft).
 - A partner's people see the leads their partner holds now (offered or being worked) and its own leads;
   a lead recalled from it, or moved on after it rejected it, is no longer its to see.
 - A distributor's people see the leads of its resellers' partnerships for the vendors it serves.
@@ -9,9 +9,10 @@
 
 from datetime import timedelta
 
-from django.db.models import Avg, Case, Count, DurationField, F, Q, QuerySet, Value, When
+from django.db.models import Avg, Case, Count, DurationField, Exists, F, OuterRef, Q, QuerySet, Value, When
 from django.utils import timezone
 
+from deals.models import DealRegistration
 from leads.models import Lead, LeadEvent, LeadImport, LeadNote, LeadOffer
 from vendors import access
 from vendors.models import Organization
@@ -32,7 +33,10 @@ def leads_visible_to(user) -> QuerySet[Lead]:
     scope = Q(pk__in=[])
     if vendors:
         scope |= Q(vendor_id__in=vendors, source=Lead.Source.VENDOR)
-        scope |= Q(vendor_id__in=vendors, source=Lead.Source.PARTNER, deal__isnull=False)
+        # A partner's own lead, once registered: a draft registration is the partner's alone (deals.selectors).
+        draft = DealRegistration.Status.DRAFT
+        submitted = DealRegistration.objects.filter(pk=OuterRef("deal_id")).exclude(status=draft)
+        scope |= Q(vendor_id__in=vendors, source=Lead.Source.PARTNER, deal__isnull=False) & Exists(submitted)
     if partners:
         scope |= Q(partner_id__in=partners)
     if distributors:

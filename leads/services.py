@@ -734,7 +734,8 @@ def lead_convert(*, actor, lead: Lead, title: str, expected_close_date, lines, s
         old = lead.status
         lead.status, lead.deal, lead.updated_at = Status.CONVERTED, deal, timezone.now()
         lead.save(update_fields=["status", "deal", "updated_at"])
-        detail = f"Registered as {deal.reference}"
+        # A draft is the partner's alone: its reference is told once it is submitted (the vendor sees the deal then).
+        detail = f"Registered as {deal.reference}" if submit else "Registered as a draft deal"
         _partner_event(lead, actor, Event.CONVERTED, old=old, new=Status.CONVERTED, detail=detail)
     return deal
 

@@ -22,11 +22,14 @@ from django.utils.cache import patch_vary_headers
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from deals import forms as deal_forms
+from deals import selectors as deal_selectors
+from deals.models import DealRegistration
 from deals.selectors import registrable_partnerships
 from deals.views import MAX_PARTNER_CHOICES, NO_DEAL_STATUSES, can_manage, deals_view, partner_catalog, require_manager
 from leads import forms, imports, selectors, services
-from leads.models import Lead, LeadImport
+from leads.models import Lead, LeadEvent, LeadImport
 from portal.forms import add_service_error
+from vendors import access
 from vendors import selectors as vendor_selectors
 from vendors.access import get_or_404
 from vendors.models import Organization, Partnership, Product
@@ -227,8 +230,8 @@ def import_detail(request, pk):
 @require_POST
 @leads_view(Kind.VENDOR)
 def import_confirm(request, pk):
-    require_manager(request)
     staged = _import_or_404(request, pk)
+    require_manager(request)
     try:
         leads = services.lead_import_confirm(actor=request.user, lead_import=staged)
     except ValidationError as exc:
@@ -246,8 +249,8 @@ def import_confirm(request, pk):
 @require_POST
 @leads_view(Kind.VENDOR)
 def import_discard(request, pk):
-    require_manager(request)
     staged = _import_or_404(request, pk)
+    require_manager(request)
     try:
         services.lead_import_discard(actor=request.user, lead_import=staged)
     except ValidationError as exc:
@@ -309,6 +312,26 @@ def _action_forms(request, lead, allowed) -> dict:
     return built
 
 
+def _shown_to_you(request, lead, events) -> None:
+    """Show what the API shows: the people of the organizations the person works for only (the partner's rep and
+    who did what, to that partner's people and each side's own), and the registration the lead became only to those
+    who may see it. For the page only: nothing is saved."""
+    own = set(access.organization_ids(request.user))
+    if lead.partner_id not in own:
+        lead.assigned_to = None
+    for event in events:
+        if event.organization_id not in own:
+            event.actor = None
+            if event.kind == LeadEvent.Kind.ASSIGNED:
+                event.old_value = event.new_value = ""
+    if lead.deal_id is not None:  # the registration it became, once one may see it (a draft is the partner's alone)
+        deals = deal_selectors.deals_visible_to(request.user).filter(pk=lead.deal_id)
+        if request.organization.kind != Kind.PARTNER:
+            deals = deals.exclude(status=DealRegistration.Status.DRAFT)
+        if not deals.exists():
+            lead.deal = None
+
+
 def _render_detail(request, lead, *, failed=None, status=200):
     kind = request.organization.kind
     allowed = _allowed(request, lead)
@@ -318,7 +341,8 @@ def _render_detail(request, lead, *, failed=None, status=200):
         name, form = failed
         action_forms[name] = form
         errors = list(form.non_field_errors())
-    events = selectors.events_visible_to(request.user).filter(lead=lead).select_related("actor", "organization")
+    events = list(selectors.events_visible_to(request.user).filter(lead=lead).select_related("actor", "organization"))
+    _shown_to_you(request, lead, events)
     offers = (
         selectors.offers_visible_to(request.user)
         .filter(lead=lead)
@@ -339,7 +363,7 @@ def _render_detail(request, lead, *, failed=None, status=200):
         "failed_action": failed[0] if failed else None,
         "errors": errors,
         "products": list(lead.products.order_by("name")),
-        "events": list(events),
+        "events": events,
         "offers": offers,
         "notes": notes,
         "can_manage": can_manage(request),

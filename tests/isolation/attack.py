@@ -116,6 +116,8 @@ def filter_values(name: str, world, persona, rnd, *, missing=True, endpoint=None
         return rnd.sample(w.DealStatus.values if is_deals(endpoint) else w.STATUSES, 2)
     if name in ("created_after", "created_before"):
         return _lead_times(world, rnd)
+    if name == "age":  # the lead list's: received (or sent) today, this week, this month, or before
+        return list(LEAD_AGES)
     if name == "stage":
         return rnd.sample(w.DealRegistration.Stage.values, 2)
     if name == "conflicts":  # the vendor's alone: for anyone else, it must change nothing (SIDE_ONLY)
@@ -133,8 +135,11 @@ def filter_values(name: str, world, persona, rnd, *, missing=True, endpoint=None
         hidden_products = sorted(m for m in forbidden if m.startswith(("xprd", "xsku")))
         hidden_orgs = sorted(m for m in forbidden if m.startswith("xorg"))
         hidden_deals = sorted(m for m in forbidden if m.startswith(("xdtl", "xcus")))
+        # The companies of leads the persona may not see (other partners', a partner's own, another vendor's).
+        hidden_leads = sorted(m for m, (label, _pk) in forbidden.items() if label == w.LEAD)
         values = ["x"]
-        values += [stem(rnd.choice(found)) for found in (hidden_products, hidden_orgs, hidden_deals) if found]
+        found_lists = (hidden_products, hidden_orgs, hidden_deals, hidden_leads)
+        values += [stem(rnd.choice(found)) for found in found_lists if found]
         return values
     if name == "category":
         categories = {p["category"]: pk for pk, p in rules.product_rows.items()}
@@ -150,8 +155,9 @@ def filter_values(name: str, world, persona, rnd, *, missing=True, endpoint=None
 KNOWN_FILTERS = (
     *("vendor", "partner", "distributor", "tier", "status", "kind", "state", "q", "category", "unread"),
     *("stage", "conflicts", "sort"),
-    *("created_after", "created_before"),
+    *("created_after", "created_before", "age"),
 )
+LEAD_AGES = ("day", "week", "month", "older")
 # Filters of one side alone (the kinds of organization that have them): for a person working on another side the
 # answer with the filter shows exactly the rows it shows without it. ``?conflicts=true`` that narrowed a partner's
 # list would tell the partner which of its registrations another partner has registered too.

@@ -434,6 +434,88 @@ def _lead_in(*statuses):
     return lambda world, row: row["status"] in statuses
 
 
+# --- lead pages (leads/views.py, HTML forms) ----------------------------------------------------------------------
+
+
+def _home_partnership(world: World) -> int:
+    """P0's partnership with V0 (active: the partner personas add their own leads on it)."""
+    v0, p0 = world.vendors[0].pk, world.partners[0].pk
+    return next(
+        pk
+        for pk, p in sorted(world.rules.partnership_rows.items())
+        if (p["vendor_id"], p["partner_id"], p["status"]) == (v0, p0, Status.ACTIVE)
+    )
+
+
+def _lead_create_form(world, row):
+    """V0's lead (its product, picked from its catalog), then P0's own lead on its partnership with V0 (SKUs typed
+    in); then another vendor's product, and P0 naming another vendor's SKU, another partner's partnership at V0 and a
+    partnership of its own that is not active."""
+    v0, p0 = world.vendors[0].pk, world.partners[0].pk
+    home = _home_partnership(world)
+    partnerships = world.rules.partnership_rows
+    others = [pk for pk, p in sorted(partnerships.items()) if p["vendor_id"] == v0 and p["partner_id"] != p0]
+    closed = [pk for pk, p in sorted(partnerships.items()) if p["partner_id"] == p0 and p["status"] != Status.ACTIVE]
+    bodies = [
+        _prospect(next(_serial), contact_email="jo@example.org", products=_products(world, v0)[:1]),
+        _prospect(next(_serial), vendor=home, products=", ".join(_skus(world, v0)[:1])),
+        _prospect(next(_serial), products=[_foreign_product(world, v0)]),
+        _prospect(next(_serial), vendor=home, products=_foreign_sku(world, v0)),
+    ]
+    bodies += [_prospect(next(_serial), vendor=pk, products="") for pk in others[:1] + closed[:1]]
+    return bodies
+
+
+def _lead_import_form(world, row):
+    """A CSV file of two leads of V0's, one of them naming a SKU V0 does not sell (the report shows it)."""
+    n = next(_serial)
+    sku = _skus(world, world.vendors[0].pk)[0]
+    text = f"company,contact_name,country,products\nImported {n},Pat Lee,US,{sku}\nOther {n},Sam Ray,US,NO-SUCH-{n}\n"
+    return [{"file": SimpleUploadedFile(f"leads-{n}.csv", text.encode(), content_type="text/csv")}]
+
+
+def _lead_rules_form(world, row):
+    """V0's rules with its own tier; then another vendor's tier (the outsider's, a second main vendor's)."""
+    v0 = world.vendors[0].pk
+    body = {"sla_hours": 36, "reminder_hours": 6, "match_territory": "on", "default_capacity": 20}
+    return [
+        {**body, "tiers": _vendor_tiers(world, v0)[:1]},
+        {**body, "tiers": [_foreign_tier(world, v0)]},
+        {**body, "tiers": _vendor_tiers(world, world.vendors[1].pk)[:1]},
+    ]
+
+
+def _lead_coverage_form(world, row):
+    """The partnership's vendor's product; then another vendor's."""
+    body = {"countries": "US, CA", "regions": "TX", "capacity": 5, "accepts_leads": "on"}
+    return [
+        {**body, "products": _products(world, row["vendor_id"])[:1]},
+        {**body, "products": [_foreign_product(world, row["vendor_id"])]},
+    ]
+
+
+def _lead_assign_form(world, row):
+    """One of the holder's own people; then someone of another organization (V0's admin)."""
+    own = _lead_partner_people(world, row["partner_id"]) if row["partner_id"] else []
+    return [{"rep": own[-1] if own else ""}, {"rep": world.people[world.vendors[0].pk, Role.ADMIN].pk}]
+
+
+def _lead_note_form(world, row):
+    return [{"body": f"Called the buyer: call back in May ({next(_serial)})."}]
+
+
+def _lead_convert_form(world, row):
+    """The lead's vendor's product, submitted; then another vendor's product."""
+    mine = _products(world, row["vendor_id"])
+    body = {"title": f"From a lead {next(_serial)}", "expected_close_date": _close_date(), "action": "submit"}
+    bodies = [{**body, **_lines_form((mine[0], 1))}] if mine else []
+    bodies.append({**body, **_lines_form((_foreign_product(world, row["vendor_id"]), 1))})
+    return bodies
+
+
+_WORKING = ("accepted", "contacted", "qualified")
+
+
 PREFERRED = {
     "lead-accept": _lead_in("offered"),
     "lead-reject": _lead_in("offered"),
@@ -441,6 +523,16 @@ PREFERRED = {
     "lead-assign": _lead_in("accepted", "contacted", "qualified"),
     "lead-status": _lead_in("accepted", "contacted", "qualified"),
     "lead-convert": _lead_in("accepted", "contacted", "qualified"),
+    "leads:accept": _lead_in("offered"),
+    "leads:reject": _lead_in("offered"),
+    "leads:offer": _lead_in("unassigned", "offered"),
+    "leads:assign": _lead_in(*_WORKING),
+    "leads:status": _lead_in(*_WORKING),
+    "leads:note": _lead_in(*_WORKING),
+    "leads:convert": _lead_in(*_WORKING),
+    "leads:import_confirm": _lead_in("pending"),
+    "leads:import_discard": _lead_in("pending"),
+    "leads:coverage": _lead_in(Status.ACTIVE),
     "deals:submit": _status_in(DealStatus.DRAFT, DealStatus.INFO_REQUESTED),
     "deal-submit": _status_in(DealStatus.DRAFT, DealStatus.INFO_REQUESTED),
     "deals:edit": _status_in(DealStatus.DRAFT, DealStatus.INFO_REQUESTED),
@@ -533,4 +625,17 @@ BODIES = {
     "lead-convert": _api_lead_convert,
     "lead-offer": _api_lead_offer,
     "lead-coverage-detail": _api_lead_coverage,
+    "leads:create": _lead_create_form,
+    "leads:import": _lead_import_form,
+    "leads:import_confirm": _nothing,
+    "leads:import_discard": _nothing,
+    "leads:rules": _lead_rules_form,
+    "leads:coverage": _lead_coverage_form,
+    "leads:accept": _nothing,
+    "leads:reject": _reason,
+    "leads:assign": _lead_assign_form,
+    "leads:status": _api_lead_status,
+    "leads:note": _lead_note_form,
+    "leads:offer": _api_lead_offer,
+    "leads:convert": _lead_convert_form,
 }

@@ -31,8 +31,10 @@ customer names conflict, and V0 approves small registrations automatically.
 
 Leads are made through ``leads.services`` (``World._leads``): V0 covers its active partners for one country and
 sends them leads, which routing offers around (each partner is told of the ones offered to it), one is accepted
-(V0 is told), one covers nowhere and waits; another vendor's partners get leads of theirs. No page shows leads
-yet: what is checked is that nothing shown (notifications, emails) names a lead to someone who may not see it.
+and given to a rep by the partner's manager (V0 is told, but never learns who) with a note of the partner's, one
+covers nowhere and waits; another vendor's partners get leads of theirs. V0 imported a file (its rows are leads,
+routed) and has another waiting, as do the other vendor and the outsider. P0 added leads of its own at V0: one it
+works (with a note), one registered as a deal (V0 sees it then) and one kept as a draft registration (V0 does not).
 
 Extension points: a new tenant model needs a line in ``Rules.VISIBLE`` (who sees it) and ``Rules.changes``
 (who changes it), and rows in ``World``; ``tests/isolation/test_declarations.py`` fails until it has them.
@@ -40,6 +42,7 @@ Extension points: a new tenant model needs a line in ``Rules.VISIBLE`` (who sees
 digests), and CRM payloads once they exist.
 """
 
+import json
 import os
 import re
 from dataclasses import dataclass, field
@@ -70,7 +73,7 @@ from deals.models import (
     DealRules,
 )
 from leads import services as leads
-from leads.models import Lead, LeadCoverage, LeadEvent, LeadOffer, LeadRules
+from leads.models import Lead, LeadCoverage, LeadEvent, LeadImport, LeadNote, LeadOffer, LeadRules
 from portal.identity import tokens as identity_tokens
 from portal.identity.models import ApiToken
 from portal.notifications import kinds as notification_kinds
@@ -142,6 +145,12 @@ ATTACHMENT, EXTENSION = "deals.DealAttachment", "deals.DealExtensionRequest"
 CONFLICT, DEAL_RULES = "deals.DealConflict", "deals.DealRules"
 LEAD, OFFER, LEAD_EVENT = "leads.Lead", "leads.LeadOffer", "leads.LeadEvent"
 LEAD_RULES, COVERAGE = "leads.LeadRules", "leads.LeadCoverage"
+LEAD_IMPORT, LEAD_NOTE = "leads.LeadImport", "leads.LeadNote"
+# The lead tables' many-to-many rows: a lead's products of interest, the tiers a vendor's rules send leads to, the
+# products a partner's coverage specialises in.
+LEAD_PRODUCTS = Lead.products.through._meta.label
+LEAD_RULE_TIERS = LeadRules.tiers.through._meta.label
+COVERAGE_PRODUCTS = LeadCoverage.products.through._meta.label
 RULE_TIERS = DealRules.auto_approve_tiers.through._meta.label  # the tiers a vendor approves automatically
 DealStatus = DealRegistration.Status
 DEAL_SIDE = {Kind.VENDOR: "vendor_id", Kind.PARTNER: "partner_id", Kind.DISTRIBUTOR: "distributor_id"}
@@ -606,7 +615,11 @@ class World:
             self._deal(first)
 
     def _leads(self):
-        """Leads of V0 and of one more vendor, routed by ``leads.services`` among the partners that cover the US."""
+        """Leads of V0 and of one more vendor, routed by ``leads.services`` among the partners that cover the US; one
+        of each accepted (and given to a rep), with a note of the partner holding it. V0 also imported a file (its
+        leads routed the same way) and has another waiting for confirmation; every vendor with leads, and the
+        outsider, has a file waiting. P0 added leads of its own at V0: one it works, one registered as a deal (V0
+        sees that one) and one kept as a draft registration (V0 does not see it, nor its draft)."""
         active = list(Partnership.objects.filter(status=Status.ACTIVE).select_related("vendor").order_by("pk"))
         suspended = set(Organization.objects.exclude(status=Organization.Status.ACTIVE).values_list("pk", flat=True))
         vendors = []
@@ -625,8 +638,73 @@ class World:
             for lead, data in zip(made, rows, strict=True):
                 self.markers.own(found_markers(data["company"]).pop(), LEAD, lead.pk)
             offered = next((lead for lead in made if lead.partner_id), None)
-            if offered is not None:
-                leads.lead_accept(actor=self.people[offered.partner_id, Role.MEMBER], lead=offered)
+            if offered is not None:  # by the partner's manager, whom no registration names: the vendor never learns who
+                manager = self.people[offered.partner_id, Role.MANAGER]
+                accepted = leads.lead_accept(actor=manager, lead=offered)
+                accepted = leads.lead_assign_rep(actor=manager, lead=accepted, rep=manager)
+                self._lead_note(accepted, Role.ADMIN)
+            if vendor == self.vendors[0]:
+                self._lead_import(vendor, confirm=True)
+            self._lead_import(vendor)
+        self._lead_import(self.vendors[-1])
+        v0, p0 = self.vendors[0], self.partners[0]
+        home = next(p for p in active if (p.vendor_id, p.partner_id) == (v0.pk, p0.pk))
+        member = self.people[p0.pk, Role.MEMBER]
+        kept = self._own_lead(home, member)
+        self._lead_note(kept, Role.MEMBER)
+        if self.with_deals:
+            for submit in (True, False):
+                lead = self._own_lead(home, member)
+                marker = self.markers.new("dtl")
+                deal = leads.lead_convert(
+                    actor=member,
+                    lead=lead,
+                    title=f"Deal {marker}",
+                    expected_close_date=timezone.localdate() + timedelta(days=60),
+                    lines=[(self.catalog[v0.pk][0].pk, DEAL_QUANTITY)],
+                    submit=submit,
+                )
+                self.markers.own(marker, DEAL, deal.pk)
+
+    def _own_lead(self, partnership, actor) -> Lead:
+        """A lead the partner found itself, for the partnership's vendor (a marker in its company, owned by it)."""
+        marker = self.markers.new("led")
+        lead = leads.lead_create_own(
+            actor=actor,
+            partner=partnership.partner,
+            partnership=partnership,
+            data={"company": f"Own prospect {marker}", "contact_name": "Sam Ray", "country": "US"},
+        )
+        self.markers.own(marker, LEAD, lead.pk)
+        return lead
+
+    def _lead_note(self, lead, role) -> LeadNote:
+        marker = self.markers.new("lnt")
+        note = leads.lead_note_add(actor=self.people[lead.partner_id, role], lead=lead, body=f"Called {marker}.")
+        self.markers.own(marker, LEAD_NOTE, note.pk)
+        return note
+
+    def _lead_import(self, vendor, *, confirm=False) -> LeadImport:
+        """A file of leads the vendor's manager uploaded: two valid rows and one naming a product it does not sell
+        (the report shows it), left waiting or confirmed (then its rows are leads, routed)."""
+        m = self.markers
+        name, companies, sku = m.new("imp"), [m.new("led" if confirm else "imr") for _ in range(2)], m.new("ims")
+        text = "company,contact_name,country,products\n"
+        text += "".join(f"Prospect {company},Pat Lee,US,\n" for company in companies)
+        text += f"Prospect {name},Pat Lee,US,{sku}\n"
+        upload = SimpleUploadedFile(f"leads-{name}.csv", text.encode(), content_type="text/csv")
+        manager = self.people[vendor.pk, Role.MANAGER]
+        staged = leads.lead_import_stage(actor=manager, vendor=vendor, upload=upload)
+        for marker in (name, sku):
+            m.own(marker, LEAD_IMPORT, staged.pk)
+        if confirm:
+            made = leads.lead_import_confirm(actor=manager, lead_import=staged)
+            for lead, company in zip(made, companies, strict=True):
+                m.own(company, LEAD, lead.pk)
+        else:
+            for company in companies:
+                m.own(company, LEAD_IMPORT, staged.pk)
+        return staged
 
     def _notes(self):
         """One notification for each person in each of their organizations, through ``notify``, of a type their
@@ -744,6 +822,8 @@ class Rules:
         LEAD_EVENT: "lead_events",
         LEAD_RULES: "lead_rules",
         COVERAGE: "lead_coverage",
+        LEAD_IMPORT: "lead_imports",
+        LEAD_NOTE: "lead_notes",
     }
     # Rules that depend on the person, not only on their organizations: called with the Persona.
     PERSONAL = {RECEIPT, API_TOKEN}
@@ -807,6 +887,8 @@ class Rules:
         self.lead_event_rows = _rows(LeadEvent, "lead_id", "partner_id", "organization_id")
         self.lead_rules_rows = _rows(LeadRules, "vendor_id")
         self.coverage_rows = _rows(LeadCoverage, "vendor_id", "partnership_id")
+        self.lead_import_rows = _rows(LeadImport, "vendor_id", "created_by_id", "status")
+        self.lead_note_rows = _rows(LeadNote, "lead_id", "partner_id", "author_id")
 
     def rows(self, label) -> dict:
         return {
@@ -833,6 +915,8 @@ class Rules:
             LEAD_EVENT: self.lead_event_rows,
             LEAD_RULES: self.lead_rules_rows,
             COVERAGE: self.coverage_rows,
+            LEAD_IMPORT: self.lead_import_rows,
+            LEAD_NOTE: self.lead_note_rows,
         }[label]
 
     def visible(self, label: str, persona: Persona) -> set:
@@ -989,10 +1073,16 @@ class Rules:
     def deal_rules(self, orgs) -> set:
         return {pk for pk, r in self.deal_rules_rows.items() if r["vendor_id"] in orgs}
 
+    def _registered(self, lead) -> bool:
+        """A lead became a registration the vendor is shown: submitted, not a draft (a draft is the partner's alone)."""
+        deal = self.deal_rows.get(lead["deal_id"]) if lead["deal_id"] is not None else None
+        return deal is not None and deal["status"] != DealStatus.DRAFT
+
     def leads(self, orgs) -> set:
-        """The vendor's people: the leads it sent, and partners' own leads once registered as a deal. A partner's:
-        the leads it holds now and its own. A distributor's: the vendor's leads its resellers hold. Always through
-        a partnership whose records one sees, while a partner holds the lead."""
+        """The vendor's people: the leads it sent, and partners' own leads once registered as a deal (submitted: a
+        draft is the partner's alone). A partner's: the leads it holds now and its own. A distributor's: the vendor's
+        leads its resellers hold. Always through a partnership whose records one sees, while a partner holds the
+        lead."""
         mine = self.partnerships_of(orgs)
         seen = set()
         for pk, lead in self.lead_rows.items():
@@ -1000,7 +1090,7 @@ class Rules:
                 continue
             from_vendor = lead["source"] == Lead.Source.VENDOR
             if (
-                (lead["vendor_id"] in orgs and (from_vendor or lead["deal_id"] is not None))
+                (lead["vendor_id"] in orgs and (from_vendor or self._registered(lead)))
                 or lead["partner_id"] in orgs
                 or (lead["distributor_id"] in orgs and from_vendor)
             ):
@@ -1036,6 +1126,24 @@ class Rules:
             if c["vendor_id"] in orgs or self.partnership_rows[c["partnership_id"]]["partner_id"] in orgs
         }
 
+    def lead_imports(self, orgs) -> set:
+        """A vendor's own files of leads (waiting, imported or discarded): its people's alone."""
+        return {pk for pk, i in self.lead_import_rows.items() if i["vendor_id"] in orgs}
+
+    def lead_notes(self, orgs) -> set:
+        """A partner's notes: its own people's alone, and only while that partner may see the lead."""
+        by_partner = {}
+        seen = set()
+        for pk, note in self.lead_note_rows.items():
+            partner = note["partner_id"]
+            if partner not in orgs:
+                continue
+            if partner not in by_partner:
+                by_partner[partner] = self.leads({partner})
+            if note["lead_id"] in by_partner[partner]:
+                seen.add(pk)
+        return seen
+
     # --- what a page may name -----------------------------------------------------------------------------------
 
     def mentionable(self, persona: Persona) -> set:
@@ -1070,7 +1178,8 @@ class Rules:
 
     def _named_by_deals(self, orgs) -> set:
         """What the registrations one sees name: their sides, the people who made, decided, wrote, uploaded and
-        asked, and the products on their lines (also after a partnership ends, when the catalog is gone)."""
+        asked, the products on their lines (also after a partnership ends, when the catalog is gone), and the lead
+        each was made from (its company is the customer)."""
         deals = self.deals(orgs)
         seen = set()
         for pk in deals:
@@ -1086,6 +1195,8 @@ class Rules:
         for rows, keys in people:
             seen |= {(USER, r[k]) for r in rows.values() if r["deal_id"] in deals for k in keys if r[k]}
         seen |= {(PRODUCT, line["product_id"]) for line in self.line_rows.values() if line["deal_id"] in deals}
+        # A registration made from a lead carries the lead's company as its customer.
+        seen |= {(LEAD, pk) for pk, lead in self.lead_rows.items() if lead["deal_id"] in deals}
         owner = self.world.markers.owner
         for event in self.deal_event_rows.values():
             if event["deal_id"] in deals:
@@ -1597,11 +1708,22 @@ class LeadChanges:
       partnership of the lead's vendor, with that partnership's partner and distributor.
     - The partner holding a lead (any role) accepts or rejects it (then routing offers it on), assigns it to one of
       its own people, records its progress, and converts it to a registration of its own.
+    - A vendor's admins and managers stage files of its leads, and confirm (its leads made by them, as if sent one by
+      one, and routed) or discard the files waiting.
+    - A partner's people (any role) add leads of their own for a vendor they are ACTIVE partners of: the partner's
+      (``source=partner``), accepted, made by and given to them, on that partnership (its sides copied), never routed.
+    - The partner holding a lead (any role) writes its own notes on it, as their partner.
     - Side effects of those: offers of the leads the request changed (made pending for the partnership now holding
-      it; ended by the partner answering or the vendor recalling), their history, and notifications to a side.
+      it; ended by the partner answering or the vendor recalling), their history, and notifications to a side; the
+      products of interest of a lead made in the request (its vendor's active catalog), the tiers of rules and the
+      products of coverage (the vendor's own).
+    Nothing of a lead is deleted but the tiers of rules and the products of coverage, which the vendor replaces.
     """
 
-    LABELS = {LEAD, OFFER, LEAD_EVENT, LEAD_RULES, COVERAGE}
+    LABELS = {
+        *(LEAD, OFFER, LEAD_EVENT, LEAD_RULES, COVERAGE, LEAD_IMPORT, LEAD_NOTE),
+        *(LEAD_PRODUCTS, LEAD_RULE_TIERS, COVERAGE_PRODUCTS),
+    }
     FIXED = {
         *("id", "vendor_id", "source", "created_by_id", "created_at", "company", "contact_name", "contact_email"),
         *("contact_phone", "country", "region", "postcode", "size", "notes"),
@@ -1649,6 +1771,9 @@ class LeadChanges:
 
     def ok(self, label, pk) -> bool:
         old, new = self._rows(label, pk)
+        replaced = {LEAD_RULE_TIERS: self._rule_tier, COVERAGE_PRODUCTS: self._coverage_product}
+        if label in replaced:
+            return replaced[label](old, new)
         if new is None:
             return False  # nothing of a lead is deleted
         return {
@@ -1657,6 +1782,9 @@ class LeadChanges:
             LEAD_EVENT: self._event,
             LEAD_RULES: self._rules,
             COVERAGE: self._coverage,
+            LEAD_IMPORT: self._import,
+            LEAD_NOTE: self._note,
+            LEAD_PRODUCTS: self._lead_product,
         }[label](old, new)
 
     def _routed(self, new) -> bool:
@@ -1671,8 +1799,25 @@ class LeadChanges:
             and (new["partner_id"], new["distributor_id"]) == (p["partner_id"], p["distributor_id"])
         )
 
+    def _own(self, new) -> bool:
+        """A partner's own lead: on an ACTIVE partnership of theirs (its sides copied), accepted, made by and given to
+        the person adding it."""
+        p = self.rules.partnership_rows.get(new["partnership_id"])
+        return (
+            p is not None
+            and p["status"] == Status.ACTIVE
+            and p["partner_id"] in self.orgs
+            and (new["vendor_id"], new["partner_id"], new["distributor_id"])
+            == (p["vendor_id"], p["partner_id"], p["distributor_id"])
+            and new["status"] == Lead.Status.ACCEPTED
+            and new["created_by_id"] == new["assigned_to_id"] == self.user_id
+            and new["deal_id"] is None
+        )
+
     def _lead(self, old, new) -> bool:
-        if old is None:  # sent by the vendor's manager, and routed
+        if old is None and new["source"] == Lead.Source.PARTNER:
+            return self._own(new)
+        if old is None:  # sent by the vendor's manager (typed in or imported), and routed
             return (
                 new["vendor_id"] in self.managers
                 and new["source"] == Lead.Source.VENDOR
@@ -1746,6 +1891,96 @@ class LeadChanges:
             and (old is None or (old["vendor_id"], old["partnership_id"]) == (new["vendor_id"], new["partnership_id"]))
         )
 
+    IMPORT_DECIDED = {"status", "decided_by_id", "imported_at", "imported_count", "lead_ids"}
+    IMPORT_DISCARDED = {"status", "decided_by_id", "discarded_at", "rows"}
+
+    def _import(self, old, new) -> bool:
+        """Staged by a manager of its vendor; confirmed (the leads this request made, of that vendor, by them) or
+        discarded (its rows forgotten) once, by a manager of its vendor."""
+        if new["vendor_id"] not in self.managers:
+            return False
+        Imported = LeadImport.Status
+        if old is None:
+            return (
+                new["created_by_id"] == self.user_id
+                and new["status"] == Imported.PENDING
+                and new["decided_by_id"] is None
+                and not _json(new["lead_ids"])
+            )
+        fields = {k for k in old if old[k] != new[k]}
+        if old["vendor_id"] != new["vendor_id"] or old["status"] != Imported.PENDING:
+            return False
+        if new["decided_by_id"] != self.user_id:
+            return False
+        if new["status"] == Imported.DISCARDED:
+            return fields <= self.IMPORT_DISCARDED and not _json(new["rows"])
+        if new["status"] != Imported.IMPORTED or not fields <= self.IMPORT_DECIDED:
+            return False
+        made = {
+            pk
+            for pk in self.after.pks(LEAD) - self.before.pks(LEAD)
+            if self.after.row(LEAD, pk)["vendor_id"] == new["vendor_id"]
+            and self.after.row(LEAD, pk)["created_by_id"] == self.user_id
+        }
+        ids = set(_json(new["lead_ids"]))
+        return bool(ids) and ids <= made and new["imported_count"] == len(ids)
+
+    def _note(self, old, new) -> bool:
+        """Written by a person of the partner holding the lead (through a partnership whose records they see)."""
+        if old is not None:
+            return False  # notes are never edited
+        lead = self.before.row(LEAD, new["lead_id"])
+        return (
+            lead is not None
+            and lead["partner_id"] is not None
+            and new["partner_id"] == lead["partner_id"]
+            and new["partner_id"] in self.orgs
+            and new["author_id"] == self.user_id
+            and lead["partnership_id"] in self.rules.partnerships_of(self.orgs)
+        )
+
+    def _lead_product(self, old, new) -> bool:
+        """Products of interest of a lead the request made: its vendor's active ones."""
+        if old is not None or self.before.row(LEAD, new["lead_id"]) is not None:
+            return False
+        lead = self.after.row(LEAD, new["lead_id"])
+        product = self.rules.product_rows.get(new["product_id"])
+        return (
+            lead is not None and product is not None and product["active"] and product["vendor_id"] == lead["vendor_id"]
+        )
+
+    def _rule_tier(self, old, new) -> bool:
+        """The tiers of a vendor's rules: its managers, its own tiers."""
+        if old is not None and new is not None:
+            return False
+        row = new or old
+        rules = self.after.row(LEAD_RULES, row["leadrules_id"]) or self.before.row(LEAD_RULES, row["leadrules_id"])
+        tier = self.rules.tier_rows.get(row["tier_id"])
+        return (
+            rules is not None
+            and rules["vendor_id"] in self.managers
+            and (new is None or (tier is not None and tier["vendor_id"] == rules["vendor_id"]))
+        )
+
+    def _coverage_product(self, old, new) -> bool:
+        """The products a partner's coverage specialises in: the vendor's managers, the vendor's active products."""
+        if old is not None and new is not None:
+            return False
+        row = new or old
+        key = row["leadcoverage_id"]
+        coverage = self.after.row(COVERAGE, key) or self.before.row(COVERAGE, key)
+        product = self.rules.product_rows.get(row["product_id"]) or {}
+        return (
+            coverage is not None
+            and coverage["vendor_id"] in self.managers
+            and (new is None or (product.get("active") and product.get("vendor_id") == coverage["vendor_id"]))
+        )
+
+
+def _json(value):
+    """A JSON column as the snapshot read it (text, or already decoded)."""
+    return json.loads(value) if isinstance(value, str) else value
+
 
 def _label_of(content_type_id) -> str:
     return ContentType.objects.get_for_id(content_type_id).model_class()._meta.label
@@ -1770,6 +2005,9 @@ def snapshot_models():
         Group,
         User.groups.through,
         DealRules.auto_approve_tiers.through,
+        Lead.products.through,
+        LeadRules.tiers.through,
+        LeadCoverage.products.through,
         apps.get_model("account", "EmailAddress"),
     ]
 

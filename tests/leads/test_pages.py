@@ -10,6 +10,7 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
+from deals import services as deal_services
 from deals.models import DealRegistration
 from leads import services
 from leads.models import Lead, LeadCoverage, LeadImport, LeadNote, LeadOffer, LeadRules
@@ -203,6 +204,36 @@ def test_partner_own_lead_is_the_partners_until_it_becomes_a_deal(client, world)
     assert as_(client, world.manager).get(url("detail", lead)).status_code == 200
 
 
+def test_partner_own_lead_kept_as_a_draft_registration_stays_the_partners(client, world):
+    """A draft registration is the partner's alone: the own lead it was made from stays out of the vendor's sight
+    (its company is the draft's customer) until the partner submits it."""
+    lead = services.lead_create_own(
+        actor=world.umbrella_rep,
+        partner=world.umbrella,
+        partnership=world.umbrella_acme,
+        data={"company": "Quiet Prospect Ltd", "contact_name": "Kim", "country": "US"},
+    )
+    deal = services.lead_convert(
+        actor=world.umbrella_rep,
+        lead=lead,
+        title="Quiet Prospect routers",
+        expected_close_date=timezone.localdate() + timedelta(days=30),
+        lines=[(world.router, 2)],
+        submit=False,
+    )
+    assert deal.status == "draft"
+    as_(client, world.manager)
+    assert client.get(url("detail", lead)).status_code == 404
+    assert "Quiet Prospect" not in main_text(client.get(url("list")))
+    assert "Quiet Prospect" not in main_text(client.get(url("list") + "?q=Quiet"))
+    assert "Quiet Prospect" in main_text(as_(client, world.umbrella_rep).get(url("list")))
+
+    deal_services.deal_submit(actor=world.umbrella_rep, deal=deal)
+    as_(client, world.manager)
+    assert client.get(url("detail", lead)).status_code == 200
+    assert "Quiet Prospect" in main_text(client.get(url("list")))
+
+
 # --- by hand, rules and coverage ------------------------------------------------------------------------------
 
 
@@ -268,6 +299,37 @@ def test_partner_cannot_open_vendor_pages(client, world):
     for name in ("import", "rules"):
         assert client.get(url(name)).status_code == 404
     assert client.get(url("coverage", world.initech_acme)).status_code == 404
+
+
+def test_the_vendor_is_not_told_who_works_a_lead_at_the_partner(client, world):
+    """The rep and the people who answered and assigned the lead are the partner's to see, as in the API."""
+    lead = create(world, row(company="Tejas Freight", region="TX"))[0]
+    rep = f.member(world.lonestar, Membership.Role.MANAGER, first_name="Quinn", last_name="Hidden")
+    services.lead_accept(actor=rep, lead=lead)
+    services.lead_assign_rep(actor=rep, lead=lead, rep=rep)
+    assert "Quinn Hidden" in main_text(as_(client, world.lonestar_rep).get(url("detail", lead)))
+    page = main_text(as_(client, world.manager).get(url("detail", lead)))
+    assert "Tejas Freight" in page and "Assigned to a rep" in page and "Quinn" not in page
+
+
+def test_the_vendor_is_not_shown_the_draft_a_lead_became(client, world):
+    lead = create(world, row(company="Tejas Freight", region="TX"))[0]
+    services.lead_accept(actor=world.lonestar_rep, lead=lead)
+    deal = services.lead_convert(
+        actor=world.lonestar_rep,
+        lead=lead,
+        title="Tejas routers",
+        expected_close_date=timezone.localdate() + timedelta(days=30),
+        lines=[(world.router, 1)],
+        submit=False,
+    )
+    link = reverse("deals:detail", args=[deal.pk])
+    assert link in as_(client, world.lonestar_rep).get(url("detail", lead)).content.decode()
+    response = as_(client, world.manager).get(url("detail", lead))
+    assert "Converted to a deal" in main_text(response) and "Draft" not in main_text(response)
+    assert link not in response.content.decode()
+    deal_services.deal_submit(actor=world.lonestar_rep, deal=deal)
+    assert link in as_(client, world.manager).get(url("detail", lead)).content.decode()
 
 
 def test_notes_are_never_shown_to_another_partner_after_the_lead_moves(client, world):
@@ -343,6 +405,23 @@ def test_discard_imports_nothing_and_another_vendor_cannot_see_the_report(client
     assert as_(client, world.manager).post(url("import_discard", staged)).status_code == 302
     staged.refresh_from_db()
     assert staged.status == "discarded" and not Lead.objects.exists()
+
+
+def test_a_vendor_member_is_told_no_such_import_for_another_vendors_file(client, world):
+    """A file another vendor staged is a 404 to Acme's member, as one that does not exist; Acme's own is a 403 (a
+    member reads the report, the admins and managers decide)."""
+    theirs = services.lead_import_stage(
+        actor=world.globex_manager, vendor=world.globex, upload=_csv("Tejas Freight,Rosa Vega,US,TX,GLX-FW,Website")
+    )
+    ours = services.lead_import_stage(
+        actor=world.manager, vendor=world.acme, upload=_csv("Tejas Freight,Rosa Vega,US,TX,ACM-R100,Website")
+    )
+    as_(client, world.acme_member)
+    for name in ("import_confirm", "import_discard"):
+        assert client.post(url(name, theirs)).status_code == 404
+        assert client.post(url(name, 987654321)).status_code == 404
+        assert client.post(url(name, ours)).status_code == 403
+    assert set(LeadImport.objects.values_list("status", flat=True)) == {"pending"} and not Lead.objects.exists()
 
 
 # --- query counts -------------------------------------------------------------------------------------------------

@@ -159,6 +159,21 @@ def test_converting_carries_the_lead_into_a_deal_registration_and_keeps_the_link
     assert LeadEvent.objects.filter(lead=lead, kind="converted", detail=f"Registered as {deal.reference}").exists()
 
 
+def test_a_lead_converted_to_a_draft_does_not_tell_the_drafts_reference(world):
+    (lead,) = create(world, row(region="TX"))
+    lead = services.lead_accept(actor=world.lonestar_rep, lead=lead)
+    deal = services.lead_convert(
+        actor=world.lonestar_rep,
+        lead=lead,
+        title="Draft first",
+        expected_close_date=_later(),
+        lines=[(world.router, 1)],
+    )
+    assert deal.status == DealRegistration.Status.DRAFT
+    event = LeadEvent.objects.get(lead=lead, kind="converted")
+    assert event.detail == "Registered as a draft deal" and deal.reference not in event.detail
+
+
 def test_a_bad_deal_converts_nothing(world):
     w = world
     (lead,) = create(w, row(region="TX"))
