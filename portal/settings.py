@@ -336,8 +336,15 @@ CELERY_BEAT_SCHEDULE["expire-deal-registrations"] = {
     "schedule": env.float("ONEPANE_DEAL_EXPIRY_EVERY", default=3600.0),
 }
 
+# Leads: a CSV or XLSX file of leads to import can be at most this size (bytes).
+ONEPANE_LEAD_IMPORT_MAX_BYTES = env.int("ONEPANE_LEAD_IMPORT_MAX_BYTES", default=5 * 1024 * 1024)
 # Leads: the beat job that recalls offers past their deadline and routes them to the next partner runs this often.
 CELERY_BEAT_SCHEDULE["recall-overdue-leads"] = {
     "task": "leads.tasks.recall_overdue_leads",
     "schedule": env.float("ONEPANE_LEAD_RECALL_EVERY", default=300.0),
+}
+# Leads: the beat job that reminds partners of offers nearing their deadline (once per offer) runs this often.
+CELERY_BEAT_SCHEDULE["remind-due-leads"] = {
+    "task": "leads.tasks.remind_due_leads",
+    "schedule": env.float("ONEPANE_LEAD_REMIND_EVERY", default=900.0),
 }
