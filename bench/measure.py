@@ -117,6 +117,10 @@ DAILY = {
     ("deals:list", "distributor"): "distributor deal registrations",
     ("deal-list", "partner"): "API deals",
     ("deal-list", "vendor"): "API deals",
+    ("leads:list", "partner"): "partner lead inbox",
+    ("leads:list", "vendor"): "vendor leads sent",
+    ("lead-list", "partner"): "API leads",
+    ("lead-list", "vendor"): "API leads",
 }
 LABELS = {
     "portal:team": "team",
@@ -134,6 +138,11 @@ LABELS = {
     "deals:create": "register a deal (form)",
     "deals:products": "register a deal: products",
     "deals:rules": "deal rules",
+    "lead-list": "API leads",
+    "lead-coverage-list": "API lead coverage",
+    "leads:create": "send a lead (form)",
+    "leads:import": "import leads (upload)",
+    "leads:rules": "lead rules and coverage",
 }
 # Not measured: other people's areas (platform admin, allauth's account pages) and the API's schema and docs.
 SKIP_PREFIXES = ("/admin/", "/accounts/", "/api/v1/schema/", "/api/v1/docs/")
@@ -299,6 +308,7 @@ def counts() -> dict:
     from django.contrib.auth import get_user_model
 
     from deals.models import DealRegistration
+    from leads.models import Lead
     from vendors.models import Organization, Partnership, PartnershipEvent, PartnershipGroupObjectPermission, Product
 
     return {
@@ -311,6 +321,7 @@ def counts() -> dict:
         "events": PartnershipEvent.objects.count(),
         "products": Product.objects.count(),
         "deals": DealRegistration.objects.count(),
+        "leads": Lead.objects.count(),
     }
 
 
