@@ -257,6 +257,7 @@ class BulkLeadsResultSerializer(serializers.Serializer):
 
 class LeadRulesSerializer(serializers.ModelSerializer):
     tiers = serializers.SerializerMethodField(help_text="Only partners in these tiers (empty: every tier).")
+    updated_at = serializers.DateTimeField(read_only=True, allow_null=True, help_text="Null: the defaults, never set.")
 
     class Meta:
         model = LeadRules
@@ -409,9 +410,27 @@ class LeadCoverageInputSerializer(serializers.Serializer):
     accepts_leads = serializers.BooleanField(default=True)
 
 
+def _messages(errors, prefix="") -> list[str]:
+    """The messages of a field's errors, flat: a list's item errors say which item (numbered from 1)."""
+    if isinstance(errors, dict):
+        found = []
+        for key, value in errors.items():
+            where = f"Item {int(key) + 1}" if str(key).isdigit() else str(key)
+            found += _messages(value, f"{prefix}{where}: ")
+        return found
+    if isinstance(errors, list | tuple):
+        return [message for error in errors for message in _messages(error, prefix)]
+    return [f"{prefix}{errors}"]
+
+
 def _input(serializer_class, request, *, partial=False) -> dict:
+    """The valid input; else a 400 with each field's messages as a list of strings (as the schema says)."""
     serializer = serializer_class(data=request.data, partial=partial)
-    serializer.is_valid(raise_exception=True)
+    if not serializer.is_valid():
+        errors = serializer.errors
+        if isinstance(errors, dict):
+            raise serializers.ValidationError({name: _messages(value) for name, value in errors.items()})
+        raise serializers.ValidationError(_messages(errors))
     return dict(serializer.validated_data)
 
 
