@@ -288,15 +288,16 @@ class Plan:
         return len(self.status)
 
 
-def _counts(ctx, channel: Channel, rng, total: int) -> array:
-    """How many registrations each partnership gets: ``total`` spread by vendor size, partner activity and
-    how long the partnership has been (or was) active."""
+def spread(ctx, channel, rng, total: int, *, vendor_power=0.2, sigma=0.8, quiet=(0.1, 0.15), past=0.6) -> array:
+    """How many rows each partnership gets: ``total`` spread by vendor size (``** vendor_power``), partner activity
+    (lognormal ``sigma``; a ``quiet[0]`` share of partners at ``quiet[1]`` of it) and how long the partnership has
+    been (or was) active (``past``: the weight of one that ended). Deals and leads both use it."""
     now = ctx.now.timestamp()
     size = {}
     for v in ctx.vendor_of:
         size[v] = size.get(v, 0) + 1
     mean = sum(size.values()) / max(1, len(size))
-    vendor_factor = {v: (n / mean) ** 0.2 for v, n in size.items()}
+    vendor_factor = {v: (n / mean) ** vendor_power for v, n in size.items()}
     activity = {}
     weights = array("d", bytes(8 * len(ctx.partnership_ids)))
     for i, pk in enumerate(ctx.partnership_ids):
@@ -305,11 +306,11 @@ def _counts(ctx, channel: Channel, rng, total: int) -> array:
         _, started, end = channel.detail[pk]
         partner = ctx.partner_of[i]
         if partner not in activity:
-            activity[partner] = rng.lognormvariate(0, 0.8) * (0.15 if rng.random() < 0.1 else 1.0)
-        past = ctx.statuses[i] != channel.active
-        life = ((end if past else now) - started) / DAY
+            activity[partner] = rng.lognormvariate(0, sigma) * (quiet[1] if rng.random() < quiet[0] else 1.0)
+        ended = ctx.statuses[i] != channel.active
+        life = ((end if ended else now) - started) / DAY
         duration = min(max(life, 0.0), 540.0) / 365 + 0.1
-        weights[i] = activity[partner] * vendor_factor[ctx.vendor_of[i]] * duration * (0.6 if past else 1.0)
+        weights[i] = activity[partner] * vendor_factor[ctx.vendor_of[i]] * duration * (past if ended else 1.0)
     whole = sum(weights)
     counts = array("l", bytes(8 * len(weights)))
     if not whole:
@@ -934,7 +935,7 @@ def generate(ctx) -> None:
     rng = ctx.rng
     channel = Channel(ctx)
     total = round(FULL_DEALS * ctx.scale)
-    counts = _counts(ctx, channel, rng, total)
+    counts = spread(ctx, channel, rng, total)
 
     def customers_for(largest_vendor: int) -> Customers:
         return Customers(rng, max(2_000, round(POOL_FULL * ctx.scale), 2 * largest_vendor))

@@ -35,7 +35,7 @@ from django.contrib.auth import get_user_model
 from django.db import connection
 
 from deals.models import DealRegistration
-from deals.scale_data import INDUSTRIES, LEGAL_FORMS, PUBLIC, SYLLABLES, TLDS, _bulk_load, _slug
+from deals.scale_data import INDUSTRIES, LEGAL_FORMS, PUBLIC, SYLLABLES, TLDS, _bulk_load, _slug, spread
 from leads.models import Lead, LeadCoverage, LeadEvent, LeadOffer, LeadRules
 from vendors.management.commands.generate_scale_data import FIRST_NAMES, LAST_NAMES
 from vendors.models import Organization, Partnership, Product, Tier
@@ -235,38 +235,8 @@ class Plan:
 
 def _counts(ctx, facts: Facts, rng, total: int) -> array:
     """How many leads each partnership holds: ``total`` spread by vendor size, partner activity and the
-    partnership's active life (as the deals are)."""
-    now = ctx.now.timestamp()
-    size = {}
-    for v in ctx.vendor_of:
-        size[v] = size.get(v, 0) + 1
-    mean = sum(size.values()) / max(1, len(size))
-    vendor_factor = {v: (n / mean) ** 0.3 for v, n in size.items()}
-    activity = {}
-    weights = array("d", bytes(8 * len(ctx.partnership_ids)))
-    for i, pk in enumerate(ctx.partnership_ids):
-        if ctx.statuses[i] not in facts.eligible or pk not in facts.detail:
-            continue
-        _, started, end = facts.detail[pk]
-        partner = ctx.partner_of[i]
-        if partner not in activity:
-            activity[partner] = rng.lognormvariate(0, 0.9) * (0.1 if rng.random() < 0.12 else 1.0)
-        past = ctx.statuses[i] != facts.active
-        life = ((end if past else now) - started) / DAY
-        duration = min(max(life, 0.0), 540.0) / 365 + 0.1
-        weights[i] = activity[partner] * vendor_factor[ctx.vendor_of[i]] * duration * (0.5 if past else 1.0)
-    whole = sum(weights)
-    counts = array("l", bytes(8 * len(weights)))
-    if not whole:
-        return counts
-    offset, cum, given = rng.random(), 0.0, 0
-    for i, w in enumerate(weights):
-        if w:
-            cum += w * total / whole
-            upto = int(cum + offset)
-            counts[i] = upto - given
-            given = upto
-    return counts
+    partnership's active life (as the deals are, a little more skewed)."""
+    return spread(ctx, facts, rng, total, vendor_power=0.3, sigma=0.9, quiet=(0.12, 0.1), past=0.5)
 
 
 def _plan(ctx, facts: Facts, rng, total: int) -> Plan:
