@@ -35,10 +35,10 @@ from django.contrib.auth import get_user_model
 from django.db import connection
 
 from deals.models import DealRegistration
-from deals.scale_data import INDUSTRIES, LEGAL_FORMS, PUBLIC, SYLLABLES, TLDS, _bulk_load, _slug, spread
+from deals.scale_data import INDUSTRIES, LEGAL_FORMS, PUBLIC, SYLLABLES, TLDS, Channel, _bulk_load, _slug, spread
 from leads.models import Lead, LeadCoverage, LeadEvent, LeadOffer, LeadRules
 from vendors.management.commands.generate_scale_data import FIRST_NAMES, LAST_NAMES
-from vendors.models import Organization, Partnership, Product, Tier
+from vendors.models import Organization, Product, Tier
 
 FULL_LEADS = 2_000_000
 UNASSIGNED_SHARE = 0.01
@@ -149,27 +149,13 @@ class Companies:
         self.size = size
 
 
-class Facts:
-    """What the plan needs of the generated channel and deals, read back once."""
+class Facts(Channel):
+    """What the plan needs of the generated channel and deals, read back once (the partnerships' times as whole
+    seconds: the plan does integer arithmetic on them)."""
 
     def __init__(self, ctx):
-        statuses = Partnership.Status.values
-        self.eligible = {statuses.index(s) for s in ("active", "suspended", "ended")}
-        self.active = statuses.index("active")
-        ids = ctx.partnership_ids
-        self.detail = {}
-        if len(ids):
-            rows = (
-                Partnership.objects.filter(
-                    id__gte=min(ids), id__lte=max(ids), status__in=["active", "suspended", "ended"]
-                )
-                .values_list("id", "tier_id", "started_at", "suspended_at", "ended_at")
-                .order_by()
-                .iterator(chunk_size=20_000)
-            )
-            for pk, tier_id, started, suspended, ended in rows:
-                end = ended or suspended
-                self.detail[pk] = (tier_id, int(started.timestamp()), int(end.timestamp()) if end else 0)
+        super().__init__(ctx)
+        self.detail = {pk: (tier, int(started), int(end)) for pk, (tier, started, end) in self.detail.items()}
         self.tier_names = dict(Tier.objects.filter(vendor_id__in=ctx.vendor_ids).values_list("id", "name"))
         orgs = Organization.objects.filter(id__in=[*ctx.vendor_ids, *ctx.partner_ids]).values_list(
             "id", "name", "country"
