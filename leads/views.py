@@ -25,7 +25,15 @@ from deals import forms as deal_forms
 from deals import selectors as deal_selectors
 from deals.models import DealRegistration
 from deals.selectors import registrable_partnerships
-from deals.views import MAX_PARTNER_CHOICES, NO_DEAL_STATUSES, can_manage, deals_view, partner_catalog, require_manager
+from deals.views import (
+    MAX_PARTNER_CHOICES,
+    NO_DEAL_STATUSES,
+    _wants_partial,
+    can_manage,
+    deals_view,
+    partner_catalog,
+    require_manager,
+)
 from leads import forms, imports, selectors, services
 from leads.models import Lead, LeadEvent, LeadImport
 from portal.forms import add_service_error
@@ -40,11 +48,6 @@ Kind = Organization.Kind
 Status = Lead.Status
 ALL_SIDES = (Kind.PARTNER, Kind.VENDOR, Kind.DISTRIBUTOR)
 leads_view = deals_view
-
-
-def _wants_partial(request) -> bool:
-    htmx = request.htmx
-    return bool(htmx) and not htmx.boosted and not htmx.history_restore_request
 
 
 def _my_leads(request):
