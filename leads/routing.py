@@ -106,68 +106,70 @@ def _covers(candidate: Candidate, lead: LeadFacts) -> str | None:
     return None
 
 
+def _in_territory(candidate: Candidate, lead: LeadFacts) -> bool:
+    """``_covers(candidate, lead) is not None``, without writing the reason (most candidates are not chosen)."""
+    return lead.country in candidate.countries and (not candidate.regions or _covers(candidate, lead) is not None)
+
+
 def route(lead: LeadFacts, candidates: list[Candidate], rules: Rules) -> Choice:
     """The partner this lead goes to under ``rules``, and why; or ``None`` and why nobody.
 
-    The chosen candidate's ``open_leads`` and ``recent_offers`` are counted up, so the next lead of the same
-    batch sees them."""
+    Each rule narrows the pool; the reasons are written for the chosen partner only. The chosen candidate's
+    ``open_leads`` and ``recent_offers`` are counted up, so the next lead of the same batch sees them."""
     pool = [c for c in candidates if c.accepts_leads and c.partnership_id not in lead.excluded]
     if not pool:
         return Choice(None, ["no partner left that has not already rejected or missed it"])
-    reasons_of: dict[int, list[str]] = {c.partnership_id: [] for c in pool}
 
     if rules.match_territory:
-        kept = []
-        for c in pool:
-            why = _covers(c, lead)
-            if why:
-                reasons_of[c.partnership_id].append(why)
-                kept.append(c)
-        if not kept:
+        pool = [c for c in pool if _in_territory(c, lead)]
+        if not pool:
             place = f"{lead.region.strip()}, {lead.country}" if lead.region.strip() else lead.country
-            if any(_covers(c, lead) for c in candidates if c.partnership_id in lead.excluded):
+            if any(_in_territory(c, lead) for c in candidates if c.partnership_id in lead.excluded):
                 return Choice(None, [f"no partner covers {place} but those that already rejected or missed it"])
             return Choice(None, [f"no partner covers {place}"])
-        pool = kept
 
     if rules.tier_ids:
         pool = [c for c in pool if c.tier_id in rules.tier_ids]
         if not pool:
             return Choice(None, [f"no partner in the {' or '.join(rules.tier_names) or 'chosen'} tier covers it"])
-        for c in pool:
-            reasons_of[c.partnership_id].append(f"{c.tier_name} tier")
 
-    with_room = [c for c in pool if c.capacity_under(rules) is None or c.open_leads < c.capacity_under(rules)]
-    if not with_room:
+    default = rules.default_capacity
+    pool = [
+        c
+        for c in pool
+        if (c.capacity if c.capacity is not None else default) is None
+        or c.open_leads < (c.capacity if c.capacity is not None else default)
+    ]
+    if not pool:
         return Choice(None, ["every matching partner is at its capacity of open leads"])
-    pool = with_room
-    for c in pool:
-        limit = c.capacity_under(rules)
-        if limit is not None:
-            reasons_of[c.partnership_id].append(f"{c.open_leads} of {limit} open leads")
 
     if rules.match_territory:
         # The most specific territory wins: partners that name the lead's region (and have room) before those
         # covering the whole country.
-        local = [c for c in pool if c.regions]
-        pool = local or pool
+        pool = [c for c in pool if c.regions] or pool
 
+    specialised = False
     if rules.match_products and lead.product_ids:
         specialists = [c for c in pool if c.product_ids & lead.product_ids]
         if specialists:
-            pool = specialists
-            for c in pool:
-                skus = sorted(lead.sku_of.get(pid, str(pid)) for pid in c.product_ids & lead.product_ids)
-                reasons_of[c.partnership_id].append(f"specialises in {', '.join(skus)}")
+            pool, specialised = specialists, True
 
-    def turn(c: Candidate) -> tuple[float, int]:
-        return ((c.recent_offers + 1) / c.weight(rules), c.partnership_id)
-
-    chosen = min(pool, key=turn)
-    reasons = reasons_of[chosen.partnership_id]
+    weighed = rules.weigh_by_performance
+    chosen = min(pool, key=lambda c: ((c.recent_offers + 1) / (c.weight(rules) if weighed else 1.0), c.partnership_id))
+    reasons = []
+    if rules.match_territory:
+        reasons.append(_covers(chosen, lead))
+    if rules.tier_ids:
+        reasons.append(f"{chosen.tier_name} tier")
+    limit = chosen.capacity_under(rules)
+    if limit is not None:
+        reasons.append(f"{chosen.open_leads} of {limit} open leads")
+    if specialised:
+        skus = sorted(lead.sku_of.get(pid, str(pid)) for pid in chosen.product_ids & lead.product_ids)
+        reasons.append(f"specialises in {', '.join(skus)}")
     if len(pool) == 1:
         reasons.append("the only partner that matches")
-    elif rules.weigh_by_performance:
+    elif weighed:
         reasons.append(
             f"next in turn among {len(pool)} matching partners ({chosen.recent_offers} recent leads; "
             f"{chosen.acceptance:.0%} accepted, {chosen.win_rate:.0%} won, smoothed)"

@@ -45,35 +45,45 @@ def rules_for(vendor: Organization) -> LeadRules:
     return LeadRules.objects.filter(vendor=vendor).first() or LeadRules(vendor=vendor)
 
 
-def _tell(kind, organization: Organization, vendor: Organization, leads: list[Lead], *, title, actor=None) -> None:
-    """One notification to ``organization`` about these leads (named in the body, at most ten)."""
-    if not leads:
-        return
+def _notice(organization: Organization, leads: list[Lead], title: str) -> notifications.Notice:
+    """What to tell ``organization`` about these leads (named in the body, at most ten)."""
     names = [f"{lead.reference} {lead.company} ({lead.country})" for lead in leads[:10]]
     more = f"\n… and {len(leads) - 10} more." if len(leads) > 10 else ""
-    notifications.notify(
-        kind=kind.key,
+    return notifications.Notice(
         organization=organization,
-        vendor=vendor,
-        subject=leads[0] if len(leads) == 1 else None,
-        actor=actor,
         title=title,
         body="\n".join(names) + more,
+        subject=leads[0] if len(leads) == 1 else None,
     )
+
+
+def _tell(kind, organization: Organization, vendor: Organization, leads: list[Lead], *, title, actor=None) -> None:
+    """One notification to ``organization`` about these leads."""
+    if leads:
+        notice = _notice(organization, leads, title)
+        notifications.notify_many(kind=kind.key, notices=[notice], vendor=vendor, actor=actor)
+
+
+def _tell_each(kind, told: dict[tuple[Organization, Organization], tuple[list[Lead], str]]) -> None:
+    """``{(vendor, organization): (leads, title)}``: each organization hears once, a fixed number of queries per
+    vendor (a beat job's run or an import may tell a thousand partners)."""
+    by_vendor = defaultdict(list)
+    for (vendor, organization), (leads, title) in told.items():
+        if leads:
+            by_vendor[vendor].append(_notice(organization, leads, title))
+    for vendor, notices in by_vendor.items():
+        notifications.notify_many(kind=kind.key, notices=notices, vendor=vendor)
 
 
 def _tell_offered(vendor: Organization, offered: dict[int, list[Lead]], deadline: datetime) -> None:
     """Each partner that was offered leads hears of them once, with the deadline."""
     partners = Organization.objects.in_bulk(list(offered))
+    told = {}
     for partner_id, leads in offered.items():
         count = f"a lead: {leads[0].company}" if len(leads) == 1 else f"{len(leads)} new leads"
-        _tell(
-            kinds.OFFERED,
-            partners[partner_id],
-            vendor,
-            leads,
-            title=f"{vendor.name} sent you {count}. Accept by {deadline:%d %b %Y %H:%M} UTC",
-        )
+        title = f"{vendor.name} sent you {count}. Accept by {deadline:%d %b %Y %H:%M} UTC"
+        told[(vendor, partners[partner_id])] = (leads, title)
+    _tell_each(kinds.OFFERED, told)
 
 
 # --- creating ------------------------------------------------------------------------------------------------
@@ -180,8 +190,10 @@ def leads_create(*, actor, vendor: Organization, rows: list[dict], route: bool =
             ]
         )
         if route:
-            leads_route(vendor=vendor, lead_ids=[lead.pk for lead in leads], now=now)
-    return list(Lead.objects.filter(pk__in=[lead.pk for lead in leads]).order_by("pk"))
+            # Just written in this transaction, so nobody else can hold them: routed as they are, not read again.
+            products = {lead.pk: set(f["product_ids"]) for lead, f in zip(leads, cleaned, strict=True)}
+            _route_loaded(vendor, leads, products, {}, now)
+    return leads
 
 
 # --- routing -------------------------------------------------------------------------------------------------
@@ -363,12 +375,20 @@ def leads_route(*, vendor: Organization, lead_ids: list[int], now: datetime | No
             lead_id__in=ids, outcome__in=[Outcome.REJECTED, Outcome.MISSED, Outcome.RECALLED]
         ).values_list("lead_id", "partnership_id"):
             excluded[lead_id].add(partnership_id)
+        _route_loaded(vendor, leads, products, excluded, now, rules=rules)
+    return {lead.pk: lead.routing_reason for lead in leads}
+
+
+def _route_loaded(vendor, leads: list[Lead], products: dict, excluded: dict, now, *, rules=None) -> None:
+    """Route these locked leads (their products and the partnerships excluded for each given), in place."""
+    rules = rules or rules_for(vendor)
+    with transaction.atomic():
         sku_of = dict(Product.objects.filter(vendor=vendor).values_list("pk", "sku"))
         candidates = _candidates(vendor, rules, now)
         plain = _routing_rules(rules)
         territories = _Territories(candidates) if plain.match_territory else None
         deadline = now + timedelta(hours=rules.sla_hours)
-        offers, events, explained = [], [], {}
+        offers, events = [], []
         offered = defaultdict(list)
         for lead in leads:
             facts = routing.LeadFacts(
@@ -376,12 +396,11 @@ def leads_route(*, vendor: Organization, lead_ids: list[int], now: datetime | No
                 country=lead.country,
                 region=lead.region,
                 postcode=lead.postcode,
-                product_ids=frozenset(products[lead.pk]),
-                excluded=frozenset(excluded[lead.pk]),
+                product_ids=frozenset(products.get(lead.pk, ())),
+                excluded=frozenset(excluded.get(lead.pk, ())),
                 sku_of=sku_of,
             )
             choice = routing.route(facts, territories.for_lead(facts) if territories else candidates, plain)
-            explained[lead.pk] = choice.explanation
             lead.routing_reason = choice.explanation
             lead.updated_at = now
             chosen = choice.candidate
@@ -419,7 +438,6 @@ def leads_route(*, vendor: Organization, lead_ids: list[int], now: datetime | No
         LeadOffer.objects.bulk_create(offers)
         LeadEvent.objects.bulk_create(events)
         _tell_offered(vendor, offered, deadline)
-    return explained
 
 
 # --- the partner's answer ------------------------------------------------------------------------------------
@@ -567,15 +585,11 @@ def leads_recall_overdue(*, now: datetime | None = None) -> dict:
         Lead.objects.filter(pk__in=[lead.pk for lead in overdue]).update(
             status=Status.UNASSIGNED, partnership=None, partner=None, distributor=None, accept_by=None, updated_at=now
         )
+        told = {}
         for (vendor, partner), leads in missed_by.items():
             what = f"{leads[0].reference} {leads[0].company}" if len(leads) == 1 else f"{len(leads)} leads"
-            _tell(
-                kinds.RECALLED,
-                partner,
-                vendor,
-                leads,
-                title=f"{vendor.name} recalled {what}: not accepted before the deadline",
-            )
+            told[(vendor, partner)] = (leads, f"{vendor.name} recalled {what}: not accepted before the deadline")
+        _tell_each(kinds.RECALLED, told)
         for vendor, ids in by_vendor.items():
             leads_route(vendor=vendor, lead_ids=ids, now=now)
     return {"missed": sum(recalled.values())}
@@ -816,18 +830,15 @@ def leads_remind_due(*, now: datetime | None = None) -> int:
                 by_partner[(offer.vendor, offer.partner)].append(offer)
         if ids:
             reminded = LeadOffer.objects.filter(pk__in=ids).update(reminded_at=now)
+        told = {}
         for (vendor, partner), offers in by_partner.items():
             first = min(o.accept_by for o in offers)
             what = (
                 f"{offers[0].lead.reference} {offers[0].lead.company}" if len(offers) == 1 else f"{len(offers)} leads"
             )
-            _tell(
-                kinds.REMINDER,
-                partner,
-                vendor,
-                [o.lead for o in offers],
-                title=f"Accept {what} from {vendor.name} by {first:%d %b %Y %H:%M} UTC, or it goes to another partner",
-            )
+            title = f"Accept {what} from {vendor.name} by {first:%d %b %Y %H:%M} UTC, or it goes to another partner"
+            told[(vendor, partner)] = ([o.lead for o in offers], title)
+        _tell_each(kinds.REMINDER, told)
     return reminded
 
 
@@ -1012,9 +1023,6 @@ def lead_coverage_update(
 
 # The report lists this many problems at most (the counts are always complete).
 MAX_REPORTED_ERRORS = 1000
-# Confirming creates and routes the leads this many at a time, in the one transaction: routing's single UPDATE
-# of a batch grows slower than linearly with its size (10,000 leads at once take minutes; 500 at a time, seconds).
-IMPORT_BATCH = 500
 
 
 def lead_import_stage(*, actor, vendor: Organization, upload) -> LeadImport:
@@ -1071,7 +1079,7 @@ def lead_import_confirm(*, actor, lead_import: LeadImport, route: bool = True) -
 
     A second confirm (or one after a discard) is refused. Should a row no longer pass (a product left the
     catalog since the file was checked), ``RowErrors`` names it by its spreadsheet row and nothing is written.
-    Each partner hears of its new leads once per batch of ``IMPORT_BATCH``."""
+    Routed as one batch (a fixed number of queries, ``bench/routing``): each partner hears of its new leads once."""
     _require_vendor_side(actor, lead_import.vendor)
     with transaction.atomic():
         locked = LeadImport.objects.select_for_update().select_related("vendor").get(pk=lead_import.pk)
@@ -1089,9 +1097,7 @@ def lead_import_confirm(*, actor, lead_import: LeadImport, route: bool = True) -
                 problems[row["row"]] = errors
         if problems:
             raise RowErrors(problems)
-        leads = []
-        for start in range(0, len(rows), IMPORT_BATCH):
-            leads += leads_create(actor=actor, vendor=vendor, rows=rows[start : start + IMPORT_BATCH], route=route)
+        leads = leads_create(actor=actor, vendor=vendor, rows=rows, route=route)
         LeadImport.objects.filter(pk=locked.pk).update(
             status=LeadImport.Status.IMPORTED,
             decided_by=actor,

@@ -45,6 +45,9 @@ class OutgoingEmail(models.Model):
     headers = models.JSONField(default=dict, blank=True)
     # Carries a one-time secret (an invitation link, a password reset): the bodies are erased once delivered.
     sensitive = models.BooleanField(default=False)
+    # A notification's email: its subject, bodies and headers are written when it is delivered, from its receipt,
+    # so that telling a thousand organizations at once (a lead import) renders no email in the request.
+    render_at_delivery = models.BooleanField(default=False)
     status = models.CharField(max_length=10, choices=Status.choices, default=Status.PENDING)
     # Attempts started, counted before sending: one a worker died in counts too.
     attempts = models.PositiveSmallIntegerField(default=0)

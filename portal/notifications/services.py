@@ -11,6 +11,8 @@ it sent in the same transaction, so two deliveries of one email never both send 
 import logging
 import secrets
 import zoneinfo
+from collections import defaultdict
+from dataclasses import dataclass
 from datetime import datetime, time, timedelta
 
 from django.conf import settings
@@ -198,6 +200,9 @@ def email_deliver(*, email_id: int) -> bool:
         )
         if email is None:
             return False
+        email_render(email)
+        if email.status != OutgoingEmail.Status.PENDING:
+            return False
         message = EmailMultiAlternatives(
             subject=email.subject,
             body=email.text_body,
@@ -293,30 +298,70 @@ def unsubscribe_token(user_id: int, kind: str) -> str:
     return signing.dumps({"u": user_id, "k": kind}, salt=UNSUBSCRIBE_SALT, compress=True)
 
 
-def _notification_email(notification: Notification, kind: kinds.Kind, user, token: str) -> OutgoingEmail:
+def _notification_email(receipt: Receipt) -> OutgoingEmail:
+    """The outbox row of a receipt's email: addressed now, written when it is delivered (``email_render``)."""
+    return OutgoingEmail(
+        key=f"notification:{receipt.notification.pk}:{receipt.user.pk}",
+        to=receipt.user.email,
+        user=receipt.user,
+        subject=receipt.notification.title[:255],
+        text_body="",
+        render_at_delivery=True,
+        enqueued_at=timezone.now(),
+    )
+
+
+def _written_email(email: OutgoingEmail, receipt: Receipt | None) -> None:
+    """Write a notification email's subject, bodies and headers from its receipt (in place, not saved)."""
+    if receipt is None:  # the notification is gone (its organization was deleted): nothing to say any more
+        email.status = OutgoingEmail.Status.CANCELLED
+        email.text_body, email.html_body = "", ""
+        email.render_at_delivery = False
+        return
+    notification, user = receipt.notification, receipt.user
+    kind = kinds.REGISTRY.get(notification.kind) or kinds.Kind(notification.kind, notification.kind, "")
     unsubscribe = absolute(reverse("notifications:unsubscribe", kwargs={"token": unsubscribe_token(user.pk, kind.key)}))
     context = {
         "notification": notification,
         "kind": kind,
         "person": user,
         "organization": notification.organization,
-        "open_url": absolute(reverse("notifications:click", kwargs={"token": token})),
-        "pixel_url": absolute(reverse("notifications:pixel", kwargs={"token": token})),
+        "open_url": absolute(reverse("notifications:click", kwargs={"token": receipt.open_token})),
+        "pixel_url": absolute(reverse("notifications:pixel", kwargs={"token": receipt.open_token})),
         "unsubscribe_url": unsubscribe,
         "preferences_url": absolute(reverse("notifications:preferences")),
     }
-    return _outgoing(
-        key=f"notification:{notification.pk}:{user.pk}",
-        to=user.email,
-        user=user,
-        subject=notification.title,
-        template="notifications/email/notification",
-        context=context,
-        headers={"List-Unsubscribe": f"<{unsubscribe}>", "List-Unsubscribe-Post": "List-Unsubscribe=One-Click"},
-    )
+    email.text_body, email.html_body = _render("notifications/email/notification", context)
+    email.subject = notification.title[:255]
+    email.headers = {"List-Unsubscribe": f"<{unsubscribe}>", "List-Unsubscribe-Post": "List-Unsubscribe=One-Click"}
+    email.render_at_delivery = False
 
 
-@transaction.atomic
+def email_render(email: OutgoingEmail) -> OutgoingEmail:
+    """The email as it is sent: a notification's email not written yet is written now (and saved)."""
+    if email.render_at_delivery:
+        receipt = (
+            Receipt.objects.filter(email=email)
+            .select_related("notification", "notification__organization", "notification__vendor", "user")
+            .first()
+        )
+        _written_email(email, receipt)
+        email.save(update_fields=["subject", "text_body", "html_body", "headers", "render_at_delivery", "status"])
+    return email
+
+
+@dataclass(frozen=True)
+class Notice:
+    """One organization to tell, for ``notify_many``: what to say, the row it is about, optionally one person."""
+
+    organization: Organization
+    title: str
+    body: str = ""
+    subject: object = None
+    recipient: object = None
+    key: str | None = None
+
+
 def notify(
     *,
     kind: str,
@@ -334,65 +379,101 @@ def notify(
 
     The acting person is never told about their own action. Returns ``None`` when nobody is left to tell, or
     the existing notification when ``key`` was used before (a job that runs twice tells people once)."""
+    notice = Notice(organization=organization, title=title, body=body, subject=subject, recipient=recipient, key=key)
+    return notify_many(kind=kind, notices=[notice], vendor=vendor, actor=actor)[0]
+
+
+@transaction.atomic
+def notify_many(
+    *, kind: str, notices: list[Notice], vendor: Organization | None = None, actor=None
+) -> list[Notification | None]:
+    """``notify`` for many organizations at once (a vendor's import offers leads to a thousand partners): the
+    notifications, receipts and emails of all of them in a fixed number of queries, whatever their number.
+
+    Returns, for each notice in order, its notification (the existing one for a key used before) or ``None``
+    when nobody was left to tell. The emails are written when they are delivered, not here."""
     declared = kinds.get(kind)
-    if declared.audience is not None and organization.kind not in declared.audience:
-        raise ValueError(
-            f"{kind} is told to {', '.join(declared.audience)} organizations, not to {organization.kind}s."
-        )
-    if key and (existing := Notification.objects.filter(key=key).first()):
-        return existing
-    people = Membership.objects.filter(organization=organization).select_related("user")
+    for notice in notices:
+        if declared.audience is not None and notice.organization.kind not in declared.audience:
+            raise ValueError(
+                f"{kind} is told to {', '.join(declared.audience)} organizations, not to {notice.organization.kind}s."
+            )
+    keys = [n.key for n in notices if n.key]
+    existing = {n.key: n for n in Notification.objects.filter(key__in=keys)} if keys else {}
+    todo = [(i, n) for i, n in enumerate(notices) if not (n.key and n.key in existing)]
+    people = Membership.objects.filter(organization_id__in={n.organization.pk for _, n in todo}).select_related("user")
     if declared.roles is not None:
         people = people.filter(role__in=declared.roles)
-    if recipient is not None:
-        people = people.filter(user=recipient)
     actor_id = getattr(actor, "pk", None)
-    users = [m.user for m in people if m.user.is_active and m.user_id != actor_id]
-    if not users:
-        return None
-    notification = Notification(
-        organization=organization,
-        kind=declared.key,
-        vendor=vendor,
-        actor=actor if actor is not None and actor.is_authenticated else None,
-        title=title[:200],
-        body=body,
-        subject_type=ContentType.objects.get_for_model(subject) if subject is not None else None,
-        subject_id=subject.pk if subject is not None else None,
-        key=key,
-    )
+    members = defaultdict(list)
+    for m in people.order_by("organization_id", "pk") if todo else ():
+        if m.user.is_active and m.user_id != actor_id:
+            members[m.organization_id].append(m.user)
+    told = []  # (index, notification, users)
+    now = timezone.now()
+    for i, notice in todo:
+        users = members.get(notice.organization.pk, [])
+        if notice.recipient is not None:
+            users = [u for u in users if u.pk == notice.recipient.pk]
+        if not users:
+            continue
+        subject = notice.subject
+        notification = Notification(
+            organization=notice.organization,
+            kind=declared.key,
+            vendor=vendor,
+            actor=actor if actor is not None and actor.is_authenticated else None,
+            title=notice.title[:200],
+            body=notice.body,
+            subject_type=ContentType.objects.get_for_model(subject) if subject is not None else None,
+            subject_id=subject.pk if subject is not None else None,
+            key=notice.key,
+            created_at=now,
+        )
+        told.append((i, notification, users))
+    found: list[Notification | None] = [existing.get(n.key) if n.key else None for n in notices]
+    if not told:
+        return found
     try:
         with transaction.atomic():
-            notification.save()
+            Notification.objects.bulk_create([notification for _, notification, _ in told])
     except IntegrityError:
-        return Notification.objects.get(key=key)
-    modes = email_modes([u.pk for u in users], declared)
+        # A key was taken meanwhile (the same job running twice at once): one by one, keeping the first.
+        if len(notices) == 1:
+            return [Notification.objects.get(key=notices[0].key)]
+        return [
+            notify(kind=kind, vendor=vendor, actor=actor, **{f: getattr(n, f) for f in Notice.__dataclass_fields__})
+            for n in notices
+        ]
+    modes = email_modes({u.pk for _, _, users in told for u in users}, declared)
     receipts, emails = [], []
-    for user in users:
-        mode = modes[user.pk] if user.email else EmailMode.OFF
-        receipt = Receipt(
-            notification=notification,
-            user=user,
-            organization=organization,
-            vendor=vendor,
-            created_at=notification.created_at,
-            open_token=secrets.token_urlsafe(18),
-            email_state={
-                EmailMode.IMMEDIATE: Receipt.Email.QUEUED,
-                EmailMode.DIGEST: Receipt.Email.DIGEST,
-            }.get(mode, Receipt.Email.OFF),
-        )
-        if mode == EmailMode.IMMEDIATE:
-            receipt.email = _notification_email(notification, declared, user, receipt.open_token)
-            emails.append(receipt.email)
-        receipts.append(receipt)
+    for i, notification, users in told:
+        found[i] = notification
+        for user in users:
+            mode = modes[user.pk] if user.email else EmailMode.OFF
+            receipt = Receipt(
+                notification=notification,
+                user=user,
+                organization=notification.organization,
+                vendor=vendor,
+                created_at=notification.created_at,
+                open_token=secrets.token_urlsafe(18),
+                email_state={
+                    EmailMode.IMMEDIATE: Receipt.Email.QUEUED,
+                    EmailMode.DIGEST: Receipt.Email.DIGEST,
+                }.get(mode, Receipt.Email.OFF),
+            )
+            if mode == EmailMode.IMMEDIATE:
+                receipt.email = _notification_email(receipt)
+                emails.append(receipt.email)
+            receipts.append(receipt)
     OutgoingEmail.objects.bulk_create(emails)
     for receipt in receipts:
         if receipt.email is not None:
             receipt.email_id = receipt.email.pk
     Receipt.objects.bulk_create(receipts)
     _enqueue_after_commit([e.pk for e in emails])
-    return notification
+    return found
 
 
 # --- the daily digest ---------------------------------------------------------------------------------------

@@ -432,10 +432,10 @@ def test_a_failure_while_confirming_leaves_no_lead(world, monkeypatch):
     w = world
     staged = _staged(w)
 
-    def routing_fails(**kwargs):
+    def routing_fails(*args, **kwargs):
         raise RuntimeError("routing failed")
 
-    monkeypatch.setattr(services, "leads_route", routing_fails)
+    monkeypatch.setattr(services, "_route_loaded", routing_fails)
     with pytest.raises(RuntimeError):
         services.lead_import_confirm(actor=w.manager, lead_import=staged)
     assert not Lead.objects.exists() and not LeadEvent.objects.exists() and not LeadOffer.objects.exists()

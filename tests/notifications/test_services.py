@@ -153,6 +153,89 @@ def test_notify_runs_the_same_queries_for_one_person_and_for_many(channel):
     assert one == many <= 10
 
 
+def test_notify_many_tells_many_organizations_in_the_same_queries_as_one(channel):
+    crowd = []
+    for n in range(30):
+        partner = f.partner(f"Reseller {n}")
+        for _ in range(1 + n % 3):
+            f.member(partner, Role.MEMBER)
+        crowd.append(partner)
+    silent = f.partner("Nobody Home")  # no people: nobody to tell, so no notification
+
+    def queries(organizations):
+        notices = [
+            notifications.Notice(organization=o, title=f"Hello {o.name}", body="Two new leads") for o in organizations
+        ]
+        with CaptureQueriesContext(connection) as ctx:
+            found = notifications.notify_many(kind="partnership.approved", notices=notices, vendor=channel.acme)
+        return len(ctx.captured_queries), found
+
+    one, (solo,) = queries([crowd[0]])
+    many, found = queries([*crowd[1:], silent])
+
+    assert one == many <= 9
+    assert found[-1] is None and all(found[:-1])
+    for partner, notification in zip(crowd[1:], found, strict=False):
+        assert notification.title == f"Hello {partner.name}" and notification.organization == partner
+        people = set(Membership.objects.filter(organization=partner).values_list("user_id", flat=True))
+        assert {u.pk for u in told(notification)} == people
+    assert told(solo) == {m.user for m in Membership.objects.filter(organization=crowd[0])}
+
+
+def test_notify_many_skips_the_keys_used_before_and_returns_their_first_notification(channel):
+    first = approved(channel, key="approved:initech")
+    again, fresh = notifications.notify_many(
+        kind="partnership.approved",
+        vendor=channel.acme,
+        notices=[
+            notifications.Notice(organization=channel.initech, title="Again", key="approved:initech"),
+            notifications.Notice(organization=channel.initech, title="Fresh", key="approved:initech:2"),
+        ],
+    )
+    assert again == first and Receipt.objects.filter(notification=first).count() == 2
+    assert fresh.title == "Fresh" and Notification.objects.filter(key__startswith="approved:initech").count() == 2
+
+
+def test_notify_many_refuses_an_organization_outside_the_types_audience_and_writes_nothing(channel):
+    before = Notification.objects.count(), OutgoingEmail.objects.count()
+    with pytest.raises(ValueError, match="not to vendors"):
+        notifications.notify_many(
+            kind="lead.offered",
+            notices=[
+                notifications.Notice(organization=channel.initech, title="Leads"),
+                notifications.Notice(organization=channel.acme, title="Leads"),
+            ],
+        )
+    assert (Notification.objects.count(), OutgoingEmail.objects.count()) == before
+
+
+def test_an_email_is_written_when_it_is_delivered_not_when_people_are_told(channel):
+    notification = approved(channel)
+    receipt = Receipt.objects.get(notification=notification, user=channel.initech_rep)
+    email = receipt.email
+    assert email.render_at_delivery and email.text_body == "" and email.to == channel.initech_rep.email
+
+    assert notifications.email_deliver(email_id=email.pk)
+
+    email.refresh_from_db()
+    assert not email.render_at_delivery and email.status == Status.SENT
+    open_url = reverse("notifications:click", kwargs={"token": receipt.open_token})
+    assert open_url in email.text_body and open_url in email.html_body
+    (message,) = [m for m in mail.outbox if m.to == [channel.initech_rep.email]]
+    assert message.subject == notification.title and open_url in message.body
+    assert message.extra_headers["List-Unsubscribe-Post"] == "List-Unsubscribe=One-Click"
+
+
+def test_an_email_whose_notification_is_gone_is_cancelled_not_sent(channel):
+    notification = approved(channel)
+    email = Receipt.objects.filter(notification=notification).first().email
+    notification.delete()
+
+    assert not notifications.email_deliver(email_id=email.pk)
+    email.refresh_from_db()
+    assert email.status == Status.CANCELLED and not mail.outbox
+
+
 # --- what the email says --------------------------------------------------------------------------------------
 
 
