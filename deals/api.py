@@ -528,28 +528,31 @@ class DealViewSet(_ScopedViewSet):
         if getattr(self, "swagger_fake_view", False):
             return self.queryset
         if self.action == "list":
-            return self._listed(query_filters(self.request, DealFilters))
+            return self._listed()
         queryset = self.visible()
         if self.action == "retrieve":
             queryset = self._with_details(queryset)
         return queryset
 
-    def _listed(self, filters):
+    def _list_filters(self) -> dict:
+        """The query string's filters as ``deals.selectors.deals_for`` takes them."""
+        filters = query_filters(self.request, DealFilters)
+        return {
+            "vendor_id": filters.get("vendor", ""),
+            "partner_id": filters.get("partner", ""),
+            "tier_id": filters.get("tier", ""),
+            "stage": filters.get("stage", ""),
+            "status": filters.get("status", ""),
+            "q": filters.get("q", ""),
+            "sort": filters.get("sort", ""),
+            "conflicts_only": filters.get("conflicts", False),
+        }
+
+    def _listed(self):
         organization = current_organization(self.request)
         if organization is None:
             return DealRegistration.objects.none()
-        queryset = selectors.deals_for(
-            self.request.user,
-            organization,
-            vendor_id=filters.get("vendor", ""),
-            partner_id=filters.get("partner", ""),
-            tier_id=filters.get("tier", ""),
-            stage=filters.get("stage", ""),
-            status=filters.get("status", ""),
-            q=filters.get("q", ""),
-            sort=filters.get("sort", ""),
-            conflicts_only=filters.get("conflicts", False),
-        )
+        queryset = selectors.deals_for(self.request.user, organization, **self._list_filters())
         return queryset.select_related("vendor", "partner", "distributor")
 
     @staticmethod
@@ -584,7 +587,10 @@ class DealViewSet(_ScopedViewSet):
 
     def list(self, request):
         queryset = self.get_queryset()
-        page = self.paginate_queryset(queryset)
+        organization = current_organization(request)
+        # A vendor's or distributor's whole list (or one status of it) is counted from its kept totals.
+        count = selectors.kept_count(request.user, organization, **self._list_filters()) if organization else None
+        page = self.paginator.paginate_queryset(queryset, request, view=self, count=count)
         serializer = VendorDealRowSerializer if self._vendor_side_of_list() else PartnerDealRowSerializer
         return self.get_paginated_response(serializer(page, many=True, context=self.get_serializer_context()).data)
 

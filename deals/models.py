@@ -366,3 +366,27 @@ class DealRules(models.Model):
 
     def __str__(self):
         return f"Deal rules of {self.vendor_id}"
+
+
+class DealTally(models.Model):
+    """How many registrations a vendor or a distributor has, and what they are worth, per status and currency.
+
+    What its people see in their unfiltered lists (drafts never): the registrations made with the vendor, or
+    through the distributor. Kept by ``deals.services`` in the transaction of every change to a registration's
+    status or amount, so a large channel's list shows its totals without adding up every registration. Rows are
+    updated in key order, so two changes at one vendor never wait on each other in a cycle. ``manage.py
+    recount_deal_tallies`` rebuilds them from the registrations (after a bulk load)."""
+
+    organization = models.ForeignKey(Organization, on_delete=models.CASCADE, related_name="+")
+    status = models.CharField(max_length=16, choices=DealRegistration.Status.choices)
+    currency = models.CharField(max_length=3, choices=CURRENCY_CHOICES)
+    count = models.BigIntegerField(default=0)
+    amount = models.DecimalField(max_digits=24, decimal_places=4, default=Decimal("0"))
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["organization", "status", "currency"], name="dealtally_unique"),
+        ]
+
+    def __str__(self):
+        return f"{self.organization_id} {self.status} {self.currency}: {self.count}"

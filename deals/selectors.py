@@ -5,7 +5,7 @@ partnership (the vendor's, the partner's and, in two-tier, the distributor's gro
 that a draft is the partner's alone. Everything else here starts from it. Conflicts are the vendor's alone.
 """
 
-from django.db.models import Count, Q, QuerySet, Sum
+from django.db.models import Count, OuterRef, Q, QuerySet, Subquery, Sum
 
 from deals.models import (
     DealAttachment,
@@ -16,6 +16,7 @@ from deals.models import (
     DealLine,
     DealRegistration,
     DealRules,
+    DealTally,
 )
 from vendors import access
 from vendors.models import Organization, Partnership
@@ -109,7 +110,7 @@ def partner_deals(
     user, partner: Organization, *, vendor_id="", stage: str = "", status: str = "", q: str = "", sort: str = ""
 ) -> QuerySet[DealRegistration]:
     """The partner's registrations with every vendor, in one list."""
-    qs = deals_visible_to(user).filter(partner=partner).select_related("vendor", "distributor")
+    qs = deals_visible_to(user).filter(partner=partner).select_related("vendor")
     if vendor_id:
         qs = qs.filter(vendor_id=vendor_id)
     if stage:
@@ -132,12 +133,7 @@ def vendor_deals(
 ) -> QuerySet[DealRegistration]:
     """The registrations made with the vendor: conflicts to decide first, then pending reviews, then the rest."""
     # Never a draft, even for a person who also works for the partner: the vendor's list is the vendor's side.
-    qs = (
-        deals_visible_to(user)
-        .filter(vendor=vendor)
-        .exclude(status=Status.DRAFT)
-        .select_related("partner", "distributor", "partnership__tier")
-    )
+    qs = deals_visible_to(user).filter(vendor=vendor).exclude(status=Status.DRAFT).select_related("partner")
     if partner_id:
         qs = qs.filter(partner_id=partner_id)
     if tier_id:
@@ -187,9 +183,53 @@ def deals_for(user, organization: Organization, **filters) -> QuerySet[DealRegis
     return partner_deals(user, organization, **filters)
 
 
+def with_channel_names(qs: QuerySet[DealRegistration]) -> QuerySet[DealRegistration]:
+    """Each row with its partnership's tier and its distributor by name (``tier_name``, ``distributor_name``),
+    looked up for the rows fetched only: joining the two tables (five in all) made planning a page of the vendor's
+    list cost more than running it."""
+    return qs.annotate(
+        tier_name=Subquery(Partnership.objects.filter(pk=OuterRef("partnership_id")).values("tier__name")[:1]),
+        distributor_name=Subquery(Organization.objects.filter(pk=OuterRef("distributor_id")).values("name")[:1]),
+    )
+
+
 def totals_by_currency(qs: QuerySet[DealRegistration]) -> list[dict]:
     """``[{"currency", "amount", "count"}]`` of a list (filters applied), one query."""
     return list(qs.order_by().values("currency").annotate(amount=Sum("amount"), count=Count("id")).order_by("currency"))
+
+
+# The filters a vendor's or distributor's kept totals answer (a status, or none): any other is added up live.
+TALLIED_FILTERS = {"status", "sort"}
+
+
+def kept_tallies(user, organization: Organization, **filters) -> QuerySet[DealTally] | None:
+    """The kept totals (``DealTally``) that answer ``deals_for(user, organization, **filters)``, if they can.
+
+    They count every registration made with a vendor or through a distributor but drafts, which is exactly what
+    its people see: a vendor's or distributor's list filtered by status at most. Any other filter (a partner, a
+    tier, a search) and the partner's own list are added up from the rows they select (``None`` here)."""
+    sides = (Organization.Kind.VENDOR, Organization.Kind.DISTRIBUTOR)
+    narrowed = any(value for key, value in filters.items() if key not in TALLIED_FILTERS)
+    if organization.kind not in sides or narrowed or organization.pk not in access.organization_ids(user):
+        return None
+    tallies = DealTally.objects.filter(organization=organization, count__gt=0)
+    return tallies.filter(status=filters["status"]) if filters.get("status") else tallies
+
+
+def totals_for(user, organization: Organization, rows: QuerySet[DealRegistration], **filters) -> list[dict]:
+    """The totals per currency of ``rows`` (``deals_for(user, organization, **filters)``), one query: the kept
+    tallies where they answer, so the largest channel's list does not add up its registrations on every view."""
+    tallies = kept_tallies(user, organization, **filters)
+    if tallies is None:
+        return totals_by_currency(rows)
+    return list(tallies.values("currency").annotate(amount=Sum("amount"), count=Sum("count")).order_by("currency"))
+
+
+def kept_count(user, organization: Organization, **filters) -> int | None:
+    """How many rows ``deals_for(user, organization, **filters)`` has, from the kept tallies; ``None`` where they
+    do not answer (then count the rows)."""
+    tallies = kept_tallies(user, organization, **filters)
+    return None if tallies is None else tallies.aggregate(n=Sum("count"))["n"] or 0
 
 
 def registrable_partnerships(user, partner: Organization) -> QuerySet[Partnership]:

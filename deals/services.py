@@ -10,13 +10,14 @@ UPDATE``): two partners submitting the same customer at the same moment are matc
 both are recorded and the second is flagged against the first; nothing is lost and nothing crashes.
 """
 
+from collections import defaultdict
 from datetime import date, timedelta
 from decimal import Decimal, InvalidOperation
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.validators import validate_email
 from django.db import IntegrityError, transaction
-from django.db.models import F, FloatField, Func, Q, Value
+from django.db.models import Count, F, FloatField, Func, Q, Sum, Value
 from django.utils import timezone
 
 from deals import matching, uploads
@@ -29,6 +30,7 @@ from deals.models import (
     DealLine,
     DealRegistration,
     DealRules,
+    DealTally,
 )
 from portal.notifications import services as notifications
 from vendors import access
@@ -106,11 +108,66 @@ def side_of(actor, deal: DealRegistration) -> Organization | None:
 
 
 def _lock(deal: DealRegistration) -> DealRegistration:
-    return (
+    locked = (
         DealRegistration.objects.select_for_update(of=("self",))
         .select_related("partnership__tier", "vendor", "partner", "distributor", "created_by")
         .get(pk=deal.pk)
     )
+    locked._tallied = _tally_state(locked)
+    return locked
+
+
+@transaction.atomic
+def deal_tallies_recount() -> int:
+    """Rebuild every ``DealTally`` from the registrations (after a bulk load; ``manage.py recount_deal_tallies``).
+
+    Locks the tallies for the count, so changes made meanwhile wait and are counted after. Returns the rows."""
+    list(DealTally.objects.select_for_update().values_list("pk", flat=True))
+    DealTally.objects.all().delete()
+    rows = []
+    for side in ("vendor_id", "distributor_id"):
+        grouped = (
+            DealRegistration.objects.exclude(status=Status.DRAFT)
+            .filter(**{f"{side}__isnull": False})
+            .values_list(side, "status", "currency")
+            .annotate(count=Count("id"), amount=Sum("amount"))
+            .order_by()
+        )
+        rows += [DealTally(organization_id=o, status=s, currency=c, count=n, amount=a) for o, s, c, n, a in grouped]
+    DealTally.objects.bulk_create(rows, batch_size=1000)
+    return len(rows)
+
+
+def _tally_state(deal: DealRegistration) -> tuple | None:
+    """What a registration adds to its vendor's and distributor's ``DealTally``: nothing while it is a draft."""
+    return None if deal.status == Status.DRAFT else (deal.status, deal.currency, deal.amount)
+
+
+def _retally(deal: DealRegistration) -> None:
+    """Move the registration in its vendor's and distributor's tallies from where it was when it was locked to
+    where it is now. Called after each save that may change its status or amount; a no-op when neither changed."""
+    before, after = deal._tallied, _tally_state(deal)  # only a deal from ``_lock`` knows where it was
+    deal._tallied = after
+    if before == after:
+        return
+    moves = defaultdict(lambda: [0, Decimal("0")])
+    for organization_id in filter(None, (deal.vendor_id, deal.distributor_id)):
+        for state, sign in ((before, -1), (after, 1)):
+            if state is not None:
+                status, currency, amount = state
+                move = moves[(organization_id, status, currency)]
+                move[0] += sign
+                move[1] += sign * amount
+    keys = sorted(key for key, (count, amount) in moves.items() if count or amount)
+    DealTally.objects.bulk_create(
+        [DealTally(organization_id=o, status=s, currency=c) for o, s, c in keys], ignore_conflicts=True
+    )
+    for key in keys:  # in key order: two changes at one vendor lock its rows in the same order
+        organization_id, status, currency = key
+        count, amount = moves[key]
+        DealTally.objects.filter(organization_id=organization_id, status=status, currency=currency).update(
+            count=F("count") + count, amount=F("amount") + amount
+        )
 
 
 def _lock_rules(vendor: Organization) -> DealRules:
@@ -625,6 +682,7 @@ def _submit(actor, deal: DealRegistration) -> DealRegistration:
     deal.submitted_at = deal.submitted_at or now
     deal.updated_at = deal.last_activity_at = now
     deal.save(update_fields=["status", "submitted_at", "updated_at", "last_activity_at"])
+    _retally(deal)
     _event(
         deal,
         Event.RESUBMITTED if resubmit else Event.SUBMITTED,
@@ -693,6 +751,7 @@ def _approve(deal, actor, *, protection_days, note) -> DealRegistration:
     deal.queue = Queue.OTHER
     deal.updated_at = now
     deal.save()
+    _retally(deal)
     _event(
         deal,
         Event.APPROVED if deal.decided_by else Event.AUTO_APPROVED,
@@ -769,6 +828,7 @@ def deal_reject(*, actor, deal: DealRegistration, reason: str) -> DealRegistrati
         deal.updated_at = now
         deal.queue = Queue.OTHER
         deal.save()
+        _retally(deal)
         _event(deal, Event.REJECTED, actor, deal.vendor, field="status", old=old, new=Status.REJECTED.label)
         _resolve_conflicts(deal)
         title = f"{deal.vendor.name} rejected {deal.title}"
@@ -790,6 +850,7 @@ def deal_request_info(*, actor, deal: DealRegistration, question: str) -> DealRe
         deal.updated_at = now
         deal.queue = _queue_for(deal.status, deal.has_conflict)
         deal.save(update_fields=["status", "updated_at", "queue"])
+        _retally(deal)
         DealComment.objects.create(deal=deal, author=actor, organization=deal.vendor, body=question, created_at=now)
         _event(
             deal,
@@ -937,6 +998,7 @@ def deal_update(*, actor, deal: DealRegistration, changes: dict) -> DealRegistra
         if changed or built is not None:
             deal.updated_at = deal.last_activity_at = now
             deal.save()
+            _retally(deal)
             if deal.stage == Stage.LOST and "stage" in changed:
                 _resolve_conflicts(deal)
     return deal
@@ -1056,6 +1118,7 @@ def deal_decide_extension(*, actor, deal: DealRegistration, grant: bool, respons
             deal.expiry_warned_days = None
             deal.updated_at = now
             deal.save()
+            _retally(deal)
             extension.status = DealExtensionRequest.Status.GRANTED
             _event(
                 deal,
@@ -1099,6 +1162,7 @@ def deals_expire_due(*, today: date | None = None) -> dict:
             deal.queue = Queue.OTHER
             deal.updated_at = timezone.now()
             deal.save(update_fields=["status", "queue", "updated_at"])
+            _retally(deal)
             _event(
                 deal,
                 Event.EXPIRED,

@@ -50,8 +50,6 @@ SIDE_FIELD = {Kind.PARTNER: "partner", Kind.VENDOR: "vendor", Kind.DISTRIBUTOR: 
 PARTNER_EDITABLE = (Status.DRAFT, Status.SUBMITTED, Status.INFO_REQUESTED, Status.APPROVED)
 CUSTOMER_EDITABLE = (Status.DRAFT, Status.INFO_REQUESTED)
 STAGE_STATUSES = (Status.SUBMITTED, Status.INFO_REQUESTED, Status.APPROVED)
-# Partnerships that never started hold no registrations: not offered in the list filters.
-NO_DEAL_STATUSES = (Partnership.Status.APPLIED, Partnership.Status.DECLINED)
 
 
 # --- who may use a page -----------------------------------------------------------------------------------------
@@ -117,57 +115,14 @@ def _with_amount(deal) -> DealRegistration:
 # --- the list and its export ------------------------------------------------------------------------------------
 
 
-# A partner filter lists the channel's partners while there are this many at most; a larger channel (thousands of
-# partners) finds a partner through the search box instead, and the list offers only the partner chosen.
-MAX_PARTNER_CHOICES = 200
-
-
-def _partner_choices(request, edges) -> tuple[list[Organization], bool]:
-    """``(partners to offer, whether there are too many to list)``: one query, two for a large channel."""
-    first = list(edges.select_related("partner").order_by("partner__name", "partner_id")[: MAX_PARTNER_CHOICES * 3])
-    partners = _distinct(p.partner for p in first)
-    if len(partners) <= MAX_PARTNER_CHOICES and len(first) < MAX_PARTNER_CHOICES * 3:
-        return partners, False
-    wanted = request.GET.get("partner", "")
-    chosen = (
-        edges.filter(partner_id=int(wanted)).select_related("partner").first()
-        if wanted.isdigit() and len(wanted) < 19
-        else None
-    )
-    return ([chosen.partner] if chosen else []), True
-
-
 def _filter_choices(request) -> dict:
     """The rows the filters of the current side offer, a fixed number of queries whatever the channel's size."""
     user, organization = request.user, request.organization
-    kind = organization.kind
-    if kind == Kind.PARTNER:
-        edges = (
-            vendor_selectors.partnerships_visible_to(user)
-            .filter(partner=organization)
-            .exclude(status__in=NO_DEAL_STATUSES)
-            .select_related("vendor")
-            .order_by("vendor__name", "vendor_id")
-        )
-        return {"vendors": _distinct(p.vendor for p in edges)}
-    if kind == Kind.VENDOR:
-        edges = vendor_selectors.partnerships_visible_to(user).filter(vendor=organization)
-        partners, many = _partner_choices(request, edges.exclude(status__in=NO_DEAL_STATUSES))
+    choices = vendor_selectors.channel_filter_choices(user, organization, chosen_partner=request.GET.get("partner", ""))
+    if organization.kind == Kind.VENDOR:
         tiers = vendor_selectors.tiers_visible_to(user).filter(vendor=organization).order_by("-rank", "name")
-        return {"partners": partners, "many_partners": many, "tiers": list(tiers)}
-    edges = vendor_selectors.distributor_resellers(user, organization).order_by()
-    vendors = Organization.objects.filter(pk__in=edges.values("vendor_id")).order_by("name", "pk")
-    partners, many = _partner_choices(request, edges)
-    return {"vendors": list(vendors), "partners": partners, "many_partners": many}
-
-
-def _distinct(organizations) -> list[Organization]:
-    seen, found = set(), []
-    for organization in organizations:
-        if organization.pk not in seen:
-            seen.add(organization.pk)
-            found.append(organization)
-    return found
+        choices["tiers"] = list(tiers)
+    return choices
 
 
 def _filtered(request):
@@ -183,15 +138,18 @@ def _filtered(request):
 @deals_view(*ALL_SIDES)
 def deal_list(request):
     form, rows = _filtered(request)
-    sums = selectors.totals_by_currency(rows)
-    paginator = Paginator(rows, PAGE_SIZE)
+    sums = selectors.totals_for(request.user, request.organization, rows, **form.filters())
+    kind = request.organization.kind
+    paginator = Paginator(selectors.with_channel_names(rows) if kind == Kind.VENDOR else rows, PAGE_SIZE)
     # The totals count every row already: the paginator need not count them again (one scan of a large list).
     paginator.count = sum(row["count"] for row in sums)
     page = paginator.get_page(request.GET.get("page"))
+    # Each row's link, reversed once for the page rather than once a row.
+    url = reverse("deals:detail", kwargs={"pk": 1_000_000_007}).replace("1000000007", "{}")
     for deal in page.object_list:
         _with_amount(deal)
+        deal.url = url.format(deal.pk)
     totals = [{**row, "amount": quantize(row["amount"], row["currency"])} for row in sums]
-    kind = request.organization.kind
     context = {
         "form": form,
         "page": page,

@@ -26,8 +26,6 @@ from deals import selectors as deal_selectors
 from deals.models import DealRegistration
 from deals.selectors import registrable_partnerships
 from deals.views import (
-    MAX_PARTNER_CHOICES,
-    NO_DEAL_STATUSES,
     _wants_partial,
     can_manage,
     deals_view,
@@ -63,38 +61,10 @@ def _lead_or_404(request, pk) -> Lead:
     return get_or_404(rows, pk=pk)
 
 
-def _first_partners(edges) -> tuple[list[Organization], bool]:
-    """Partners for a filter: all of a channel up to ``MAX_PARTNER_CHOICES``; a larger one is searched instead."""
-    first = list(edges.select_related("partner").order_by("partner__name", "partner_id")[: MAX_PARTNER_CHOICES + 1])
-    seen, partners = set(), []
-    for edge in first:
-        if edge.partner_id not in seen:
-            seen.add(edge.partner_id)
-            partners.append(edge.partner)
-    if len(first) > MAX_PARTNER_CHOICES:
-        return [], True
-    return partners, False
-
-
 def _filter_choices(request) -> dict:
-    user, organization = request.user, request.organization
-    if organization.kind == Kind.PARTNER:
-        edges = (
-            vendor_selectors.partnerships_visible_to(user)
-            .filter(partner=organization)
-            .exclude(status__in=NO_DEAL_STATUSES)
-            .select_related("vendor")
-            .order_by("vendor__name", "vendor_id")
-        )
-        return {"vendors": list({p.vendor_id: p.vendor for p in edges}.values())}
-    if organization.kind == Kind.VENDOR:
-        edges = vendor_selectors.partnerships_visible_to(user).filter(vendor=organization)
-        partners, many = _first_partners(edges.exclude(status__in=NO_DEAL_STATUSES))
-        return {"partners": partners, "many_partners": many}
-    edges = vendor_selectors.distributor_resellers(user, organization).order_by()
-    vendors = Organization.objects.filter(pk__in=edges.values("vendor_id")).order_by("name", "pk")
-    partners, many = _first_partners(edges)
-    return {"vendors": list(vendors), "partners": partners, "many_partners": many}
+    return vendor_selectors.channel_filter_choices(
+        request.user, request.organization, chosen_partner=request.GET.get("partner", "")
+    )
 
 
 # --- the list ---------------------------------------------------------------------------------------------------
@@ -280,7 +250,7 @@ def _offer_choices(request, lead) -> list[Partnership]:
         .select_related("partner", "tier")
         .order_by("partner__name", "pk")
     )
-    return list(edges[:MAX_PARTNER_CHOICES])
+    return list(edges[: vendor_selectors.MAX_PARTNER_CHOICES])
 
 
 def _allowed(request, lead) -> set[str]:
@@ -373,7 +343,8 @@ def _render_detail(request, lead, *, failed=None, status=200):
         "now": timezone.now(),
     }
     if kind == Kind.VENDOR and "offer" in allowed:
-        context["many_partners"] = len(action_forms["offer"].fields["partnership"].objects) >= MAX_PARTNER_CHOICES
+        offered = action_forms["offer"].fields["partnership"].objects
+        context["many_partners"] = len(offered) >= vendor_selectors.MAX_PARTNER_CHOICES
     return render(request, "leads/detail.html", context, status=status)
 
 

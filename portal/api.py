@@ -5,9 +5,12 @@ The API is a thin layer over the same selectors and services as the HTML. Servic
 API client expects: 400 with field errors (field names as in the request body), 403.
 """
 
+from functools import partial
+
 from django.core.exceptions import NON_FIELD_ERRORS
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
+from django.core.paginator import Paginator as DjangoPaginator
 from django.http import Http404
 from drf_spectacular.openapi import AutoSchema as SpectacularAutoSchema
 from drf_spectacular.plumbing import ResolvedComponent
@@ -46,12 +49,26 @@ def exception_handler(exc, context):
     return drf_exception_handler(exc, context)
 
 
+class CountedPaginator(DjangoPaginator):
+    """A paginator told how many rows there are (kept totals) instead of counting them."""
+
+    def __init__(self, object_list, per_page, *args, count: int, **kwargs):
+        super().__init__(object_list, per_page, *args, **kwargs)
+        self.__dict__["count"] = count  # what the ``count`` cached property would compute
+
+
 class Pagination(PageNumberPagination):
     """50 rows a page (``?page=``); clients may ask for up to 200 with ``?page_size=``."""
 
     page_size = 50
     page_size_query_param = "page_size"
     max_page_size = 200
+
+    def paginate_queryset(self, queryset, request, view=None, *, count: int | None = None):
+        """``count``: the number of rows when it is known already (then they are not counted again)."""
+        if count is not None:
+            self.django_paginator_class = partial(CountedPaginator, count=count)
+        return super().paginate_queryset(queryset, request, view)
 
 
 def current_organization(request):

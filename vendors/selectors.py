@@ -323,3 +323,47 @@ def program_vendors(user) -> QuerySet[Organization]:
     if not vendor_ids:
         return Organization.objects.none()
     return Organization.objects.filter(kind=Organization.Kind.VENDOR, id__in=list(vendor_ids))
+
+
+# A channel's partner filter lists its partners while there are this many at most; a larger channel (thousands of
+# partners) finds a partner through the list's search box instead, and the filter offers only the partner chosen.
+MAX_PARTNER_CHOICES = 200
+# Partnerships that never held records: an application waiting or declined.
+WITHOUT_RECORDS = (Partnership.Status.APPLIED, Partnership.Status.DECLINED)
+
+
+def partner_choices(edges: QuerySet[Partnership], *, chosen: str = "") -> tuple[list[Organization], bool]:
+    """``(partners a filter offers, whether there are too many to list)`` for these partnerships.
+
+    Every partner, by name, while there are at most ``MAX_PARTNER_CHOICES``; for a larger channel only the one
+    ``chosen`` (a partner id from the query string) if it is among them. Two small queries whatever the channel's
+    size: the first reads a few hundred ids off the index, never the whole channel sorted by name."""
+    ids = list(edges.order_by().values_list("partner_id", flat=True)[: MAX_PARTNER_CHOICES * 3])
+    many = len(ids) == MAX_PARTNER_CHOICES * 3 or len(set(ids)) > MAX_PARTNER_CHOICES
+    if not many:
+        return list(Organization.objects.filter(pk__in=set(ids)).order_by("name", "pk")), False
+    if not (chosen.isdigit() and len(chosen) < 19):
+        return [], True
+    return list(Organization.objects.filter(pk=int(chosen), pk__in=edges.values("partner_id"))), True
+
+
+def channel_filter_choices(user, organization: Organization, *, chosen_partner: str = "") -> dict:
+    """What the filters of a channel list (deals, leads) offer on the current side, a fixed number of queries:
+    a partner filters by its vendors; a vendor by its partners; a distributor by vendor and reseller."""
+    if organization.kind == Organization.Kind.PARTNER:
+        edges = (
+            partnerships_visible_to(user)
+            .filter(partner=organization)
+            .exclude(status__in=WITHOUT_RECORDS)
+            .select_related("vendor")
+            .order_by("vendor__name", "vendor_id")
+        )
+        return {"vendors": list({p.vendor_id: p.vendor for p in edges}.values())}
+    if organization.kind == Organization.Kind.VENDOR:
+        edges = partnerships_visible_to(user).filter(vendor=organization).exclude(status__in=WITHOUT_RECORDS)
+        partners, many = partner_choices(edges, chosen=chosen_partner)
+        return {"partners": partners, "many_partners": many}
+    edges = distributor_resellers(user, organization).order_by()
+    vendors = Organization.objects.filter(pk__in=edges.values("vendor_id")).order_by("name", "pk")
+    partners, many = partner_choices(edges, chosen=chosen_partner)
+    return {"vendors": list(vendors), "partners": partners, "many_partners": many}

@@ -89,3 +89,31 @@ def second_acme_partner(channel, name="Hooli Resellers"):
 
 def files_under(root) -> list:
     return [p for p in root.rglob("*") if p.is_file()] if root.exists() else []
+
+
+def tallies_kept() -> dict:
+    """``{(organization, status, currency): (count, amount)}`` as the services keep them (empty rows left out)."""
+    from deals.models import DealTally
+
+    return {
+        (t.organization_id, t.status, t.currency): (t.count, t.amount)
+        for t in DealTally.objects.all()
+        if t.count or t.amount
+    }
+
+
+def tallies_counted() -> dict:
+    """The same, added up from the registrations themselves: what every vendor and distributor sees."""
+    from django.db.models import Count, Sum
+
+    found = {}
+    for side in ("vendor_id", "distributor_id"):
+        rows = (
+            DealRegistration.objects.exclude(status=DealRegistration.Status.DRAFT)
+            .filter(**{f"{side}__isnull": False})
+            .values_list(side, "status", "currency")
+            .annotate(n=Count("id"), amount=Sum("amount"))
+            .order_by()
+        )
+        found.update({(o, s, c): (n, amount) for o, s, c, n, amount in rows})
+    return found

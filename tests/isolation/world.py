@@ -143,6 +143,7 @@ API_TOKEN = "identity.ApiToken"
 DEAL, LINE, COMMENT, DEAL_EVENT = "deals.DealRegistration", "deals.DealLine", "deals.DealComment", "deals.DealEvent"
 ATTACHMENT, EXTENSION = "deals.DealAttachment", "deals.DealExtensionRequest"
 CONFLICT, DEAL_RULES = "deals.DealConflict", "deals.DealRules"
+TALLY = "deals.DealTally"
 LEAD, OFFER, LEAD_EVENT = "leads.Lead", "leads.LeadOffer", "leads.LeadEvent"
 LEAD_RULES, COVERAGE = "leads.LeadRules", "leads.LeadCoverage"
 LEAD_IMPORT, LEAD_NOTE = "leads.LeadImport", "leads.LeadNote"
@@ -840,6 +841,7 @@ class Rules:
         USER: "people are shown through memberships and event authors (see ``mentionable``)",
         IDP: "an organization's identity provider, shown to its own admins alone on /settings/sso/",
         DOMAIN: "an organization's email domains, shown to its own admins alone on /settings/sso/",
+        TALLY: "a vendor's or distributor's kept deal totals: shown as its lists' totals, scanned with the lists",
     }
 
     def __init__(self, world: World):
@@ -1424,7 +1426,7 @@ class DealChanges:
       with tiers of their own program.
     """
 
-    LABELS = {DEAL, LINE, COMMENT, DEAL_EVENT, ATTACHMENT, EXTENSION, CONFLICT, DEAL_RULES, RULE_TIERS}
+    LABELS = {DEAL, LINE, COMMENT, DEAL_EVENT, ATTACHMENT, EXTENSION, CONFLICT, DEAL_RULES, RULE_TIERS, TALLY}
     FIXED = {"id", "partnership_id", "vendor_id", "partner_id", "distributor_id", "created_by_id", "created_at"}
     CUSTOMER = {
         "customer_name",
@@ -1538,7 +1540,27 @@ class DealChanges:
             CONFLICT: self._conflict,
             DEAL_RULES: self._rules,
             RULE_TIERS: self._rule_tier,
+            TALLY: self._tally,
         }[label](pk, old, new)
+
+    def _tally(self, pk, old, new) -> bool:
+        """A kept total moves by exactly what the registrations this request changed moved in it."""
+        row = new or old
+        key = (row["organization_id"], row["status"], row["currency"])
+        count, amount = 0, Decimal("0")
+        for label, deal_pk in self.changed:
+            if label != DEAL:
+                continue
+            for deal, sign in ((self.before.row(DEAL, deal_pk), -1), (self.after.row(DEAL, deal_pk), 1)):
+                if deal is None or deal["status"] == DealStatus.DRAFT:
+                    continue
+                for side in (deal["vendor_id"], deal["distributor_id"]):
+                    if side and (side, deal["status"], deal["currency"]) == key:
+                        count += sign
+                        amount += sign * deal["amount"]
+        was = (old["count"], old["amount"]) if old else (0, Decimal("0"))
+        now = (new["count"], new["amount"]) if new else (0, Decimal("0"))
+        return new is not None and (now[0] - was[0], now[1] - was[1]) == (count, amount)
 
     def _deal(self, pk, old, new) -> bool:
         if new is None:
