@@ -67,10 +67,7 @@ def extension_requests_visible_to(user) -> QuerySet[DealExtensionRequest]:
 
 def vendor_ids_of(user) -> list[int]:
     """The vendor organizations the person works for (conflicts and rules are theirs)."""
-    own = access.organization_ids(user)
-    if not own:
-        return []
-    return list(Organization.objects.filter(id__in=own, kind=Organization.Kind.VENDOR).values_list("id", flat=True))
+    return sorted(pk for pk, kind in access.organization_kinds(user).items() if kind == Organization.Kind.VENDOR)
 
 
 def conflicts_visible_to(user) -> QuerySet[DealConflict]:

@@ -683,6 +683,10 @@ def _submit(actor, deal: DealRegistration) -> DealRegistration:
     deal.updated_at = deal.last_activity_at = now
     deal.save(update_fields=["status", "submitted_at", "updated_at", "last_activity_at"])
     _retally(deal)
+    if not resubmit:  # the vendor sees it from now on, and the partner's own lead it came from, if any
+        from leads import services as lead_services
+
+        lead_services.lead_deal_submitted(deal=deal)
     _event(
         deal,
         Event.RESUBMITTED if resubmit else Event.SUBMITTED,

@@ -107,6 +107,16 @@ def _wants_partial(request) -> bool:
     return bool(htmx) and not htmx.boosted and not htmx.history_restore_request
 
 
+def with_row_urls(rows, route: str):
+    """The rows of a page, each with ``url``, its detail page (``route`` with its pk), reversed once for the page
+    rather than once a row (fifty reverses were a tenth of a list's time)."""
+    rows = list(rows)
+    url = reverse(route, kwargs={"pk": 1_000_000_007}).replace("1000000007", "{}")
+    for row in rows:
+        row.url = url.format(row.pk)
+    return rows
+
+
 def _with_amount(deal) -> DealRegistration:
     deal.amount_display = quantize(deal.amount, deal.currency)
     return deal
@@ -144,11 +154,8 @@ def deal_list(request):
     # The totals count every row already: the paginator need not count them again (one scan of a large list).
     paginator.count = sum(row["count"] for row in sums)
     page = paginator.get_page(request.GET.get("page"))
-    # Each row's link, reversed once for the page rather than once a row.
-    url = reverse("deals:detail", kwargs={"pk": 1_000_000_007}).replace("1000000007", "{}")
-    for deal in page.object_list:
+    for deal in with_row_urls(page.object_list, "deals:detail"):
         _with_amount(deal)
-        deal.url = url.format(deal.pk)
     totals = [{**row, "amount": quantize(row["amount"], row["currency"])} for row in sums]
     context = {
         "form": form,

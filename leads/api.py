@@ -17,7 +17,7 @@ or, when any row is not valid, none, with the errors of each row. Either way the
 """
 
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db.models import Exists, OuterRef, Prefetch, Q
+from django.db.models import Prefetch, Q
 from django.urls import reverse
 from drf_spectacular.utils import (
     OpenApiResponse,
@@ -35,7 +35,7 @@ from deals.api import LinesField, ProductRefSerializer
 from deals.models import DealRegistration
 from leads import selectors, services
 from leads.models import Lead, LeadEvent, LeadOffer, LeadRules
-from portal.api import current_organization, require_organization
+from portal.api import current_organization, query_filters, require_organization
 from vendors import access
 from vendors import selectors as vendor_selectors
 from vendors.api import MAX_ID, OrganizationRefSerializer, TierRefSerializer, _ScopedViewSet
@@ -532,13 +532,21 @@ class LeadViewSet(_ScopedViewSet):
             selectors.leads_visible_to(user)
             .select_related("vendor", "partner", "distributor", "deal", "assigned_to")
             .prefetch_related(Prefetch("products", queryset=Product.objects.order_by("sku")))
-            .annotate(deal_shown=Exists(deal_selectors.deals_visible_to(user).filter(pk=OuterRef("deal_id"))))
         )
 
     def _with_offers(self, leads) -> list[Lead]:
         """The leads, each with when it was offered to the partner holding it and how long that partner took to
-        accept it: one query for the page, through the offers the caller may see."""
+        accept it, and whether the caller may see the deal it became: a query each for the page, through the offers
+        and registrations the caller may see (per page: as a condition of the list, the registrations the caller
+        sees were read in full, two million at the largest vendor)."""
         leads = list(leads)
+        deal_ids = {lead.deal_id for lead in leads if lead.deal_id}
+        shown = set()
+        if deal_ids:
+            visible = deal_selectors.deals_visible_to(self.request.user).filter(pk__in=deal_ids)
+            shown = set(visible.values_list("pk", flat=True))
+        for lead in leads:
+            lead.deal_shown = lead.deal_id in shown
         held = [lead.pk for lead in leads if lead.partnership_id]
         offered = {}
         if held:
@@ -599,8 +607,14 @@ class LeadViewSet(_ScopedViewSet):
         return self._detail(self.visible().get(pk=lead.pk))
 
     def list(self, request):
-        page = self._with_offers(self.paginate_queryset(self.get_queryset()))
+        queryset = self.get_queryset()
         organization = self._organization()
+        # A vendor's or distributor's whole list (or one status of it) is counted from its kept tallies.
+        count = None
+        if organization is not None:
+            filters = query_filters(request, LeadFilters)
+            count = selectors.kept_count(request.user, organization, **{k: v for k, v in filters.items() if v})
+        page = self._with_offers(self.paginator.paginate_queryset(queryset, request, view=self, count=count))
         vendor = organization is not None and organization.kind == Organization.Kind.VENDOR
         serializer = VendorLeadSerializer if vendor else PartnerLeadSerializer
         return self.get_paginated_response(serializer(page, many=True, context=self.get_serializer_context()).data)

@@ -165,6 +165,7 @@ class Lead(models.Model):
         indexes = [
             models.Index(fields=["partner", "-created_at", "-id"], name="lead_partner_recent_idx"),
             models.Index(fields=["vendor", "-created_at", "-id"], name="lead_vendor_recent_idx"),
+            models.Index(fields=["distributor", "-created_at", "-id"], name="lead_distributor_recent_idx"),
             models.Index(fields=["partnership", "status"], name="lead_partnership_status_idx"),
             # The beat job: offers past (or near) their deadline.
             models.Index(fields=["accept_by"], name="lead_offered_deadline_idx", condition=Q(status="offered")),
@@ -336,3 +337,25 @@ class LeadNote(models.Model):
 
     def __str__(self):
         return f"Note on {self.lead_id} by {self.partner_id}"
+
+
+class LeadTally(models.Model):
+    """How many leads a vendor's and a distributor's people see in each status: what their unfiltered lists count
+    (docs/adr/0006, as for deals). For the leads a vendor sent (``own`` false): the vendor, and the distributor of
+    the partnership holding each now. For its partners' own leads (``own``): the vendor, once registered (a
+    submitted deal).
+
+    Kept by ``leads.services`` in the transaction of every change of a lead's status or holder (routing a batch
+    moves it in a fixed number of statements) and when a partner's own lead's deal is submitted.
+    ``manage.py recount_lead_tallies`` rebuilds it."""
+
+    organization = models.ForeignKey(Organization, on_delete=models.CASCADE, related_name="+")
+    own = models.BooleanField(default=False)
+    status = models.CharField(max_length=16, choices=Lead.Status.choices)
+    count = models.BigIntegerField(default=0)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["organization", "own", "status"], name="leadtally_unique")]
+
+    def __str__(self):
+        return f"{self.organization_id} {self.status}: {self.count}"

@@ -36,6 +36,7 @@ from django.db import connection
 
 from deals.models import DealRegistration
 from deals.scale_data import INDUSTRIES, LEGAL_FORMS, PUBLIC, SYLLABLES, TLDS, Channel, _bulk_load, _slug, spread
+from leads import services as lead_services
 from leads.models import Lead, LeadCoverage, LeadEvent, LeadOffer, LeadRules
 from vendors.management.commands.generate_scale_data import FIRST_NAMES, LAST_NAMES
 from vendors.models import Organization, Product, Tier
@@ -668,3 +669,4 @@ def generate(ctx) -> None:
         rules, coverage = _rules_and_coverage(ctx, facts, rng)
         plan = _plan(ctx, facts, rng, round(FULL_LEADS * ctx.scale))
         Writer(ctx, facts, plan, rules, coverage).write()
+    lead_services.lead_tallies_recount()  # the vendors' and distributors' counts, as the services keep them

@@ -9,18 +9,17 @@
 
 from datetime import timedelta
 
-from django.db.models import Avg, Case, Count, DurationField, Exists, F, OuterRef, Q, QuerySet, Value, When
+from django.db.models import Avg, Case, Count, DurationField, Exists, F, OuterRef, Q, QuerySet, Sum, Value, When
 from django.utils import timezone
 
 from deals.models import DealRegistration
-from leads.models import Lead, LeadEvent, LeadImport, LeadNote, LeadOffer
+from leads.models import Lead, LeadEvent, LeadImport, LeadNote, LeadOffer, LeadTally
 from vendors import access
 from vendors.models import Organization
 
 
 def _kinds(user) -> dict[int, str]:
-    own = access.organization_ids(user)
-    return dict(Organization.objects.filter(id__in=own).values_list("id", "kind")) if own else {}
+    return access.organization_kinds(user)
 
 
 def leads_visible_to(user) -> QuerySet[Lead]:
@@ -33,16 +32,23 @@ def leads_visible_to(user) -> QuerySet[Lead]:
     scope = Q(pk__in=[])
     if vendors:
         scope |= Q(vendor_id__in=vendors, source=Lead.Source.VENDOR)
-        # A partner's own lead, once registered: a draft registration is the partner's alone (deals.selectors).
-        draft = DealRegistration.Status.DRAFT
-        submitted = DealRegistration.objects.filter(pk=OuterRef("deal_id")).exclude(status=draft)
-        scope |= Q(vendor_id__in=vendors, source=Lead.Source.PARTNER, deal__isnull=False) & Exists(submitted)
+        scope |= _registered_own(vendors)
     if partners:
         scope |= Q(partner_id__in=partners)
     if distributors:
         scope |= Q(distributor_id__in=distributors, source=Lead.Source.VENDOR)
-    held = Q(partnership__isnull=True) | Q(partnership_id__in=access.partnership_ids(user, access.VIEW_RECORDS))
-    return Lead.objects.filter(scope).filter(held)
+    return Lead.objects.filter(scope).filter(_held(user))
+
+
+def _registered_own(vendors) -> Q:
+    """The vendors' partners' own leads, once registered: a draft registration is the partner's alone."""
+    submitted = DealRegistration.objects.filter(pk=OuterRef("deal_id")).exclude(status=DealRegistration.Status.DRAFT)
+    return Q(vendor_id__in=vendors, source=Lead.Source.PARTNER, deal__isnull=False) & Exists(submitted)
+
+
+def _held(user) -> Q:
+    """Waiting for a partner, or held through a partnership whose records the person may see."""
+    return Q(partnership__isnull=True) | Q(partnership_id__in=access.partnership_ids(user, access.VIEW_RECORDS))
 
 
 AGES = {
@@ -85,6 +91,22 @@ def leads_for(
         waiting = Case(When(status=Lead.Status.OFFERED, then=Value(0)), default=Value(1))
         return rows.order_by(waiting, "accept_by", "-created_at", "-id")
     return rows.order_by("-created_at", "-id")
+
+
+def kept_count(user, organization: Organization, **filters) -> int | None:
+    """How many rows ``leads_for(user, organization, **filters)`` has, from the kept tallies (``LeadTally``), for a
+    vendor's or distributor's list filtered by status at most; ``None`` otherwise (then count the rows).
+
+    Every lead a vendor sent is its people's to see, its partners' own leads once registered, and a distributor's
+    people see exactly those held through it now: what the tallies count."""
+    sides = (Organization.Kind.VENDOR, Organization.Kind.DISTRIBUTOR)
+    narrowed = any(value for key, value in filters.items() if key not in ("status", "now"))
+    if organization.kind not in sides or narrowed or organization.pk not in access.organization_ids(user):
+        return None
+    tallies = LeadTally.objects.filter(organization=organization)
+    if filters.get("status"):
+        tallies = tallies.filter(status=filters["status"])
+    return tallies.aggregate(n=Sum("count"))["n"] or 0
 
 
 def vendor_summary(user, vendor: Organization, *, days: int = 90, now=None) -> dict:

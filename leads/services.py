@@ -17,7 +17,7 @@ from django.utils import timezone
 from deals.models import DealRegistration
 from leads import imports, routing
 from leads import notifications as kinds
-from leads.models import Lead, LeadCoverage, LeadEvent, LeadImport, LeadNote, LeadOffer, LeadRules
+from leads.models import Lead, LeadCoverage, LeadEvent, LeadImport, LeadNote, LeadOffer, LeadRules, LeadTally
 from portal.notifications import services as notifications
 from vendors import access
 from vendors.models import Organization, Partnership, Product
@@ -84,6 +84,85 @@ def _tell_offered(vendor: Organization, offered: dict[int, list[Lead]], deadline
         title = f"{vendor.name} sent you {count}. Accept by {deadline:%d %b %Y %H:%M} UTC"
         told[(vendor, partners[partner_id])] = (leads, title)
     _tell_each(kinds.OFFERED, told)
+
+
+# --- the vendors' and distributors' kept counts (LeadTally) ------------------------------------------------------
+
+
+def _keys(vendor_id, distributor_id, status) -> tuple:
+    """The tallies a lead the vendor sent counts in: the vendor's, and the distributor's holding it now."""
+    return ((vendor_id, False, status),) + (((distributor_id, False, status),) if distributor_id else ())
+
+
+def _tallied(lead: Lead) -> tuple:
+    """Where a lead counts now. A partner's own lead counts for its vendor once its deal is submitted, which
+    ``lead_convert`` and ``lead_deal_submitted`` count; it never changes status after that."""
+    return _keys(lead.vendor_id, lead.distributor_id, lead.status) if lead.source == Lead.Source.VENDOR else ()
+
+
+def _waiting(lead: Lead) -> tuple:
+    """Where a lead counts once it waits for a partner again (released, recalled)."""
+    return _keys(lead.vendor_id, None, Status.UNASSIGNED) if lead.source == Lead.Source.VENDOR else ()
+
+
+def _move_tallies(moves) -> None:
+    """Apply ``[(the tallies it counted in, the tallies it counts in now)]``: three statements whatever the number
+    of leads (a routed batch), their rows locked in key order so two batches never wait on each other in a cycle."""
+    deltas = Counter()
+    for before, after in moves:
+        if before == after:
+            continue
+        for key in before:
+            deltas[key] -= 1
+        for key in after:
+            deltas[key] += 1
+    keys = sorted(key for key, n in deltas.items() if n)
+    if not keys:
+        return
+    LeadTally.objects.bulk_create(
+        [LeadTally(organization_id=o, own=own, status=s) for o, own, s in keys], ignore_conflicts=True
+    )
+    wanted = Q(pk__in=[])
+    for organization_id, own, status in keys:
+        wanted |= Q(organization_id=organization_id, own=own, status=status)
+    rows = list(LeadTally.objects.select_for_update().filter(wanted).order_by("organization_id", "own", "status"))
+    for row in rows:
+        row.count += deltas[(row.organization_id, row.own, row.status)]
+    LeadTally.objects.bulk_update(rows, ["count"])
+
+
+def lead_deal_submitted(*, deal) -> None:
+    """A registration was submitted for the first time: the partner's own lead it came from (if any) now counts
+    for the vendor, who sees it from now on (``deals.services`` calls this in the submission's transaction)."""
+    own = Lead.objects.filter(deal=deal, source=Lead.Source.PARTNER).values_list("vendor_id", "status").first()
+    if own is not None:
+        _move_tallies([((), ((own[0], True, own[1]),))])
+
+
+@transaction.atomic
+def lead_tallies_recount() -> int:
+    """Rebuild every ``LeadTally`` from the leads (after a bulk load; ``manage.py recount_lead_tallies``)."""
+    list(LeadTally.objects.select_for_update().values_list("pk", flat=True))
+    LeadTally.objects.all().delete()
+    rows = []
+    for side in ("vendor_id", "distributor_id"):
+        grouped = (
+            Lead.objects.filter(source=Lead.Source.VENDOR, **{f"{side}__isnull": False})
+            .values_list(side, "status")
+            .annotate(n=Count("id"))
+            .order_by()
+        )
+        rows += [LeadTally(organization_id=o, status=s, count=n) for o, s, n in grouped]
+    registered = (
+        Lead.objects.filter(source=Lead.Source.PARTNER, deal__isnull=False)
+        .exclude(deal__status=DealRegistration.Status.DRAFT)
+        .values_list("vendor_id", "status")
+        .annotate(n=Count("id"))
+        .order_by()
+    )
+    rows += [LeadTally(organization_id=o, own=True, status=s, count=n) for o, s, n in registered]
+    LeadTally.objects.bulk_create(rows, batch_size=1000)
+    return len(rows)
 
 
 # --- creating ------------------------------------------------------------------------------------------------
@@ -189,6 +268,7 @@ def leads_create(*, actor, vendor: Organization, rows: list[dict], route: bool =
                 for lead in leads
             ]
         )
+        _move_tallies(((), _tallied(lead)) for lead in leads)
         if route:
             # Just written in this transaction, so nobody else can hold them: routed as they are, not read again.
             products = {lead.pk: set(f["product_ids"]) for lead, f in zip(leads, cleaned, strict=True)}
@@ -389,6 +469,7 @@ def _route_loaded(vendor, leads: list[Lead], products: dict, excluded: dict, now
         territories = _Territories(candidates) if plain.match_territory else None
         deadline = now + timedelta(hours=rules.sla_hours)
         offers, events = [], []
+        before = [_tallied(lead) for lead in leads]
         offered = defaultdict(list)
         for lead in leads:
             facts = routing.LeadFacts(
@@ -435,6 +516,7 @@ def _route_loaded(vendor, leads: list[Lead], products: dict, excluded: dict, now
                 )
             )
         _save_routed(leads)
+        _move_tallies(zip(before, map(_tallied, leads), strict=True))
         LeadOffer.objects.bulk_create(offers)
         LeadEvent.objects.bulk_create(events)
         _tell_offered(vendor, offered, deadline)
@@ -477,8 +559,10 @@ def lead_accept(*, actor, lead: Lead, now: datetime | None = None) -> Lead:
         if not access.has_partnership_perm(actor, lead.partnership, access.ACCESS_PROGRAM):
             raise ValidationError(f"Your partnership with {lead.vendor.name} is not active.")
         LeadOffer.objects.filter(pk=offer.pk).update(outcome=Outcome.ACCEPTED, decided_at=now)
+        was = _tallied(lead)
         lead.status, lead.accepted_at, lead.accept_by, lead.updated_at = Status.ACCEPTED, now, None, now
         lead.save(update_fields=["status", "accepted_at", "accept_by", "updated_at"])
+        _move_tallies([(was, _tallied(lead))])
         LeadEvent.objects.create(
             lead=lead,
             kind=Event.ACCEPTED,
@@ -516,6 +600,7 @@ def _release(lead: Lead, offer: LeadOffer, outcome: str, *, now, actor=None, rea
     Lead.objects.filter(pk=lead.pk).update(
         status=Status.UNASSIGNED, partnership=None, partner=None, distributor=None, accept_by=None, updated_at=now
     )
+    _move_tallies([(_tallied(lead), _waiting(lead))])
 
 
 def lead_reject(*, actor, lead: Lead, reason: str, now: datetime | None = None) -> Lead:
@@ -585,6 +670,7 @@ def leads_recall_overdue(*, now: datetime | None = None) -> dict:
         Lead.objects.filter(pk__in=[lead.pk for lead in overdue]).update(
             status=Status.UNASSIGNED, partnership=None, partner=None, distributor=None, accept_by=None, updated_at=now
         )
+        _move_tallies((_tallied(lead), _waiting(lead)) for lead in overdue)
         told = {}
         for (vendor, partner), leads in missed_by.items():
             what = f"{leads[0].reference} {leads[0].company}" if len(leads) == 1 else f"{len(leads)} leads"
@@ -644,6 +730,8 @@ def lead_offer_to(*, actor, lead: Lead, partnership: Partnership, now: datetime 
             routing_reason=reason,
             updated_at=now,
         )
+        if lead.source == Lead.Source.VENDOR:  # it waited (or was just released): now it is offered
+            _move_tallies([(_waiting(lead), _keys(lead.vendor_id, partnership.distributor_id, Status.OFFERED))])
         LeadEvent.objects.create(
             lead=lead,
             kind=Event.OFFERED,
@@ -714,9 +802,11 @@ def lead_update_status(*, actor, lead: Lead, status: str, reason: str = "") -> L
         if len(reason) > MAX_TEXT:
             raise ValidationError({"reason": f"At most {MAX_TEXT} characters."})
         old = lead.status
+        was = _tallied(lead)
         lead.status, lead.updated_at = status, timezone.now()
         lead.status_reason = reason if status == Status.DISQUALIFIED else ""
         lead.save(update_fields=["status", "status_reason", "updated_at"])
+        _move_tallies([(was, _tallied(lead))])
         _partner_event(lead, actor, Event.STATUS_CHANGED, old=old, new=status, detail=reason)
     return lead
 
@@ -745,9 +835,13 @@ def lead_convert(*, actor, lead: Lead, title: str, expected_close_date, lines, s
             lines=lines,
             submit=submit,
         )
-        old = lead.status
+        old, was = lead.status, _tallied(lead)
         lead.status, lead.deal, lead.updated_at = Status.CONVERTED, deal, timezone.now()
         lead.save(update_fields=["status", "deal", "updated_at"])
+        now = _tallied(lead)
+        if lead.source == Lead.Source.PARTNER and deal.status != DealRegistration.Status.DRAFT:
+            now = ((lead.vendor_id, True, Status.CONVERTED),)  # registered: the vendor sees it from now on
+        _move_tallies([(was, now)])
         # A draft is the partner's alone: its reference is told once it is submitted (the vendor sees the deal then).
         detail = f"Registered as {deal.reference}" if submit else "Registered as a draft deal"
         _partner_event(lead, actor, Event.CONVERTED, old=old, new=Status.CONVERTED, detail=detail)

@@ -8,6 +8,7 @@ from leads import views
 app_name = "leads"
 urlpatterns = [
     path("", views.lead_list, name="list"),
+    path("summary/", views.lead_summary, name="summary"),
     path("new/", views.lead_create, name="create"),
     path("import/", views.lead_import, name="import"),
     path("import/<int:pk>/", views.import_detail, name="import_detail"),

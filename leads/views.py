@@ -31,6 +31,7 @@ from deals.views import (
     deals_view,
     partner_catalog,
     require_manager,
+    with_row_urls,
 )
 from leads import forms, imports, selectors, services
 from leads.models import Lead, LeadEvent, LeadImport
@@ -76,11 +77,16 @@ def lead_list(request):
     kind = request.organization.kind
     form = forms.LeadFilterForm(request.GET or None, kind=kind, **_filter_choices(request))
     now = timezone.now()
-    rows = selectors.leads_for(request.user, request.organization, now=now, **form.filters()).select_related(
+    filters = form.filters()
+    rows = selectors.leads_for(request.user, request.organization, now=now, **filters).select_related(
         "vendor", "partner", "assigned_to"
     )
-    page = Paginator(rows, PAGE_SIZE).get_page(request.GET.get("page"))
-    for lead in page.object_list:
+    paginator = Paginator(rows, PAGE_SIZE)
+    kept = selectors.kept_count(request.user, request.organization, **filters)
+    if kept is not None:  # a vendor's or distributor's whole list: counted from the kept tallies
+        paginator.count = kept
+    page = paginator.get_page(request.GET.get("page"))
+    for lead in with_row_urls(page.object_list, "leads:detail"):
         lead.overdue = lead.status == Status.OFFERED and lead.accept_by and lead.accept_by < now
     context = {
         "form": form,
@@ -90,10 +96,19 @@ def lead_list(request):
         "can_manage": can_manage(request),
         "now": now,
     }
-    if kind == Kind.VENDOR and not _wants_partial(request):
-        context["summary"] = selectors.vendor_summary(request.user, request.organization, now=now)
     template = "leads/_results.html" if _wants_partial(request) else "leads/list.html"
     response = render(request, template, context)
+    patch_vary_headers(response, ["HX-Request"])
+    return response
+
+
+@require_GET
+@leads_view(Kind.VENDOR)
+def lead_summary(request):
+    """What became of the leads the vendor sent in the last 90 days: loaded into the list page after it (htmx)."""
+    summary = selectors.vendor_summary(request.user, request.organization)
+    template = "leads/_summary.html" if _wants_partial(request) else "leads/summary.html"
+    response = render(request, template, {"summary": summary})
     patch_vary_headers(response, ["HX-Request"])
     return response
 

@@ -136,6 +136,7 @@ ROUTES: dict[str, Route] = {
     "deals:attachment": scoped("deals.DealAttachment"),
     # --- lead pages (leads/urls.py): the partner's inbox across vendors, the vendor's distribution console -------
     "leads:list": authenticated(filters=("vendor", "partner", "status", "age", "q")),
+    "leads:summary": authenticated(),  # the current vendor's last 90 days
     "leads:create": authenticated(writes=True),  # vendor: its own lead; partner: the partnership id is in the body
     "leads:import": authenticated(writes=True),  # the current vendor's upload
     "leads:import_detail": scoped(LEAD_IMPORT),

@@ -108,6 +108,11 @@ DATABASES["default"]["ATOMIC_REQUESTS"] = False
 if DATABASES["default"]["ENGINE"].endswith("postgresql"):
     DATABASES["default"].setdefault("CONN_MAX_AGE", env.int("CONN_MAX_AGE", default=60))
     DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
+    # Pages read a page of rows through indexes: a parallel worker's start-up (~20 ms) or JIT compilation of a plan
+    # the planner thinks expensive (~300 ms) costs more than the query itself. Reports that need them set them back.
+    DATABASES["default"].setdefault("OPTIONS", {}).setdefault(
+        "options", env.str("PG_SESSION_OPTIONS", default="-c max_parallel_workers_per_gather=0 -c jit=off")
+    )
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 AUTH_USER_MODEL = "portal.User"

@@ -67,7 +67,7 @@ def group_ids(user) -> tuple[int, ...]:
 
 def forget(user) -> None:
     """Drop what was cached on the user object (after their memberships change within one request)."""
-    for attr in ("_onepane_group_ids", "_onepane_org_ids", "_onepane_program_vendor_ids"):
+    for attr in ("_onepane_group_ids", "_onepane_org_ids", "_onepane_org_kinds", "_onepane_program_vendor_ids"):
         if hasattr(user, attr):
             delattr(user, attr)
 
@@ -101,6 +101,16 @@ def organization_ids(user) -> tuple[int, ...]:
     return cached
 
 
+def organization_kinds(user) -> dict[int, str]:
+    """``{organization id: kind}`` of the person's organizations, one query per request (cached on the user)."""
+    cached = getattr(user, "_onepane_org_kinds", None)
+    if cached is None:
+        own = organization_ids(user)
+        cached = dict(Organization.objects.filter(id__in=own).values_list("id", "kind")) if own else {}
+        user._onepane_org_kinds = cached
+    return cached
+
+
 def program_vendor_ids(user) -> tuple[int, ...]:
     """Vendors whose shared program rows (catalog, content, campaigns) the person may see.
 
@@ -109,8 +119,7 @@ def program_vendor_ids(user) -> tuple[int, ...]:
     """
     cached = getattr(user, "_onepane_program_vendor_ids", None)
     if cached is None:
-        own = organization_ids(user)
-        kinds = dict(Organization.objects.filter(id__in=own).values_list("id", "kind"))
+        kinds = organization_kinds(user)
         ids = {org_id for org_id, kind in kinds.items() if kind == Organization.Kind.VENDOR}
         # Program access is granted to partners' and distributors' groups only (vendors.services): for a person
         # who works for vendors only there is nothing more to find, and the lookup would scan the grants on all
@@ -119,7 +128,9 @@ def program_vendor_ids(user) -> tuple[int, ...]:
             if group_ids(user):
                 ids.update(partnerships_for(user, ACCESS_PROGRAM).values_list("vendor_id", flat=True))
             ids.update(
-                Distribution.objects.filter(distributor_id__in=own, active=True).values_list("vendor_id", flat=True)
+                Distribution.objects.filter(distributor_id__in=list(kinds), active=True).values_list(
+                    "vendor_id", flat=True
+                )
             )
         cached = tuple(sorted(ids))
         user._onepane_program_vendor_ids = cached

@@ -147,6 +147,7 @@ TALLY = "deals.DealTally"
 LEAD, OFFER, LEAD_EVENT = "leads.Lead", "leads.LeadOffer", "leads.LeadEvent"
 LEAD_RULES, COVERAGE = "leads.LeadRules", "leads.LeadCoverage"
 LEAD_IMPORT, LEAD_NOTE = "leads.LeadImport", "leads.LeadNote"
+LEAD_TALLY = "leads.LeadTally"
 # The lead tables' many-to-many rows: a lead's products of interest, the tiers a vendor's rules send leads to, the
 # products a partner's coverage specialises in.
 LEAD_PRODUCTS = Lead.products.through._meta.label
@@ -842,6 +843,7 @@ class Rules:
         IDP: "an organization's identity provider, shown to its own admins alone on /settings/sso/",
         DOMAIN: "an organization's email domains, shown to its own admins alone on /settings/sso/",
         TALLY: "a vendor's or distributor's kept deal totals: shown as its lists' totals, scanned with the lists",
+        LEAD_TALLY: "a vendor's or distributor's kept lead counts: shown as its lists' counts, scanned with them",
     }
 
     def __init__(self, world: World):
@@ -1744,7 +1746,7 @@ class LeadChanges:
 
     LABELS = {
         *(LEAD, OFFER, LEAD_EVENT, LEAD_RULES, COVERAGE, LEAD_IMPORT, LEAD_NOTE),
-        *(LEAD_PRODUCTS, LEAD_RULE_TIERS, COVERAGE_PRODUCTS),
+        *(LEAD_PRODUCTS, LEAD_RULE_TIERS, COVERAGE_PRODUCTS, LEAD_TALLY),
     }
     FIXED = {
         *("id", "vendor_id", "source", "created_by_id", "created_at", "company", "contact_name", "contact_email"),
@@ -1807,7 +1809,32 @@ class LeadChanges:
             LEAD_IMPORT: self._import,
             LEAD_NOTE: self._note,
             LEAD_PRODUCTS: self._lead_product,
+            LEAD_TALLY: self._tally,
         }[label](old, new)
+
+    def _counted_in(self, lead, snapshot) -> list:
+        """The kept counts a lead row counts in, in one snapshot: the vendor's and the holding distributor's for a
+        lead the vendor sent; the vendor's (own) for a partner's own lead once its deal is submitted."""
+        if lead is None:
+            return []
+        if lead["source"] == Lead.Source.VENDOR:
+            keys = [(lead["vendor_id"], False, lead["status"])]
+            return keys + ([(lead["distributor_id"], False, lead["status"])] if lead["distributor_id"] else [])
+        deal = snapshot.row(DEAL, lead["deal_id"]) if lead["deal_id"] else None
+        return [(lead["vendor_id"], True, lead["status"])] if deal and deal["status"] != DealStatus.DRAFT else []
+
+    def _tally(self, old, new) -> bool:
+        """A kept count moves by exactly what the leads this request changed (or whose deal it submitted) moved."""
+        key = (new["organization_id"], new["own"], new["status"])
+        deals = {pk for label, pk in self.changed if label == DEAL}
+        leads = set(self.changed_leads) | {
+            pk for pk in self.after.pks(LEAD) if (self.after.row(LEAD, pk) or {}).get("deal_id") in deals
+        }
+        moved = 0
+        for pk in leads:
+            moved -= self._counted_in(self.before.row(LEAD, pk), self.before).count(key)
+            moved += self._counted_in(self.after.row(LEAD, pk), self.after).count(key)
+        return new["count"] - (old["count"] if old else 0) == moved
 
     def _routed(self, new) -> bool:
         """Held by nobody, or by an ACTIVE partnership of the lead's vendor (its partner and distributor copied)."""

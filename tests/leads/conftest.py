@@ -1,11 +1,14 @@
-"""The lead tests' channel: Acme with four partners covering different territories, and Globex."""
+"""The lead tests' channel: Acme with four partners covering different territories, and Globex. Every lead test
+ends with the vendors' and distributors' kept lead counts equal to a count of their leads: a service that moves a
+lead without keeping them fails the test that exercised it."""
 
 from decimal import Decimal
 
 import pytest
+from django.db.models import Count
 
 from leads import services
-from leads.models import LeadCoverage
+from leads.models import Lead, LeadCoverage, LeadTally
 from tests import factories as f
 from vendors.models import Membership
 
@@ -52,3 +55,41 @@ def row(**kw):
 
 def create(w, *rows, actor=None):
     return services.leads_create(actor=actor or w.manager, vendor=w.acme, rows=list(rows))
+
+
+def tallies_kept() -> dict:
+    return {(t.organization_id, t.own, t.status): t.count for t in LeadTally.objects.all() if t.count}
+
+
+def tallies_counted() -> dict:
+    found = {}
+    for side in ("vendor_id", "distributor_id"):
+        rows = (
+            Lead.objects.filter(source=Lead.Source.VENDOR, **{f"{side}__isnull": False})
+            .values_list(side, "status")
+            .annotate(n=Count("id"))
+            .order_by()
+        )
+        found.update({(o, False, s): n for o, s, n in rows})
+    registered = (
+        Lead.objects.filter(source=Lead.Source.PARTNER, deal__isnull=False)
+        .exclude(deal__status="draft")
+        .values_list("vendor_id", "status")
+        .annotate(n=Count("id"))
+        .order_by()
+    )
+    found.update({(o, True, s): n for o, s, n in registered})
+    return found
+
+
+@pytest.fixture(autouse=True)
+def lead_tallies_kept(request):
+    uses_db = request.node.get_closest_marker("django_db") is not None or {"db", "transactional_db"} & set(
+        request.fixturenames
+    )
+    if not uses_db:
+        yield
+        return
+    request.getfixturevalue("transactional_db" if "transactional_db" in request.fixturenames else "db")
+    yield  # checked before the database is rolled back
+    assert tallies_kept() == tallies_counted()

@@ -16,7 +16,7 @@ from leads import services
 from leads.models import Lead, LeadCoverage, LeadImport, LeadNote, LeadOffer, LeadRules
 from tests import factories as f
 from tests.leads.conftest import create, row
-from tests.portal.helpers import client_for, main_text
+from tests.portal.helpers import client_for, main_text, text
 from vendors.models import Membership
 
 pytestmark = pytest.mark.django_db
@@ -49,8 +49,18 @@ def test_vendor_creates_a_lead_and_sees_where_it_went_and_why(client, world):
     assert "Why Lone Star IT:" in page and "TX" in page
     assert "Waiting for an answer" in page  # the offer's outcome, in the vendor's table of offers
 
-    listing = main_text(client.get(url("list")))
-    assert "Tejas Freight" in listing and "Lone Star IT" in listing and "Leads sent 1" in listing
+    listing = client.get(url("list"))
+    assert "Tejas Freight" in main_text(listing) and "Lone Star IT" in main_text(listing)
+    # What became of the leads of the last 90 days arrives after the list (htmx), or on a page of its own.
+    assert f'hx-get="{url("summary")}"' in listing.content.decode()
+    summary = client.get(url("summary"), HTTP_HX_REQUEST="true")
+    assert "<html" not in summary.content.decode() and "Leads sent 1" in text(summary)
+    assert "Offers accepted 0" in main_text(client.get(url("summary")))
+
+
+def test_the_summary_is_the_vendors_own_page(client, world):
+    assert as_(client, world.initech_rep).get(url("summary")).status_code == 404
+    assert as_(client, world.acme_member).get(url("summary")).status_code == 200
 
 
 def test_bad_lead_shows_field_errors_and_writes_nothing(client, world):
@@ -222,16 +232,24 @@ def test_partner_own_lead_kept_as_a_draft_registration_stays_the_partners(client
         submit=False,
     )
     assert deal.status == "draft"
+    create(world, row(company="Tejas Freight", region="TX"))
     as_(client, world.manager)
     assert client.get(url("detail", lead)).status_code == 404
     assert "Quiet Prospect" not in main_text(client.get(url("list")))
+    # The list's count (kept by the services, docs/adr/0006) is what it shows: the vendor's own lead only.
+    assert "1 lead " in main_text(client.get(url("list")))
+    assert client.get("/api/v1/leads/").json()["count"] == 1
     assert "Quiet Prospect" not in main_text(client.get(url("list") + "?q=Quiet"))
     assert "Quiet Prospect" in main_text(as_(client, world.umbrella_rep).get(url("list")))
 
     deal_services.deal_submit(actor=world.umbrella_rep, deal=deal)
     as_(client, world.manager)
     assert client.get(url("detail", lead)).status_code == 200
-    assert "Quiet Prospect" in main_text(client.get(url("list")))
+    listing = main_text(client.get(url("list")))
+    assert "Quiet Prospect" in listing and "2 leads " in listing
+    assert "1 lead " in main_text(client.get(url("list") + "?status=converted"))
+    api = client.get("/api/v1/leads/").json()
+    assert api["count"] == len(api["results"]) == 2
 
 
 # --- by hand, rules and coverage ------------------------------------------------------------------------------
