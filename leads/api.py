@@ -540,10 +540,10 @@ class LeadViewSet(_ScopedViewSet):
         and registrations the caller may see (per page: as a condition of the list, the registrations the caller
         sees were read in full, two million at the largest vendor)."""
         leads = list(leads)
-        deal_ids = {lead.deal_id for lead in leads if lead.deal_id}
         shown = set()
-        if deal_ids:
-            visible = deal_selectors.deals_visible_to(self.request.user).filter(pk__in=deal_ids)
+        if leads:  # one query whether or not the page's leads became deals: the same queries for every page
+            became = Lead.objects.filter(pk__in=[lead.pk for lead in leads], deal__isnull=False).values("deal_id")
+            visible = deal_selectors.deals_visible_to(self.request.user).filter(pk__in=became)
             shown = set(visible.values_list("pk", flat=True))
         for lead in leads:
             lead.deal_shown = lead.deal_id in shown
