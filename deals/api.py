@@ -34,7 +34,7 @@ from deals.models import (
 from portal.api import current_organization, query_filters, require_organization
 from vendors import access
 from vendors import selectors as vendor_selectors
-from vendors.api import MAX_ID, MONEY_SCHEMA, OrganizationRefSerializer, _ScopedViewSet
+from vendors.api import MAX_ID, MONEY_SCHEMA, DisplayField, OrganizationRefField, _ScopedViewSet
 from vendors.models import Organization, Product
 from vendors.money import quantize
 from vendors.services import MANAGER_ROLES, require_role
@@ -98,12 +98,12 @@ class PartnerDealRowSerializer(serializers.ModelSerializer):
     """A registration in a list, as a partner or distributor sees it."""
 
     reference = serializers.CharField(read_only=True, help_text="e.g. DR-000042")
-    vendor = OrganizationRefSerializer(read_only=True)
-    partner = OrganizationRefSerializer(read_only=True)
-    distributor = OrganizationRefSerializer(read_only=True, allow_null=True)
+    vendor = OrganizationRefField()
+    partner = OrganizationRefField()
+    distributor = OrganizationRefField(allow_null=True)
     amount = serializers.SerializerMethodField(help_text="The registration's value, in `currency`.")
-    status_label = serializers.CharField(source="get_status_display", read_only=True)
-    stage_label = serializers.CharField(source="get_stage_display", read_only=True)
+    status_label = DisplayField("status")
+    stage_label = DisplayField("stage")
 
     class Meta:
         model = DealRegistration
@@ -219,7 +219,7 @@ class VendorDealSerializer(PartnerDealSerializer):
 
 class DealCommentSerializer(serializers.ModelSerializer):
     author = serializers.SerializerMethodField()
-    organization = OrganizationRefSerializer(read_only=True)
+    organization = OrganizationRefField()
 
     class Meta:
         model = DealComment
@@ -232,9 +232,9 @@ class DealCommentSerializer(serializers.ModelSerializer):
 
 
 class DealEventSerializer(serializers.ModelSerializer):
-    kind_label = serializers.CharField(source="get_kind_display", read_only=True)
+    kind_label = DisplayField("kind")
     actor = serializers.SerializerMethodField()
-    organization = OrganizationRefSerializer(read_only=True, allow_null=True)
+    organization = OrganizationRefField(allow_null=True)
 
     class Meta:
         model = DealEvent
@@ -259,7 +259,7 @@ class DealEventSerializer(serializers.ModelSerializer):
 
 class DealAttachmentSerializer(serializers.ModelSerializer):
     uploaded_by = serializers.SerializerMethodField()
-    organization = OrganizationRefSerializer(read_only=True)
+    organization = OrganizationRefField()
 
     class Meta:
         model = DealAttachment
@@ -273,9 +273,9 @@ class DealAttachmentSerializer(serializers.ModelSerializer):
 
 class ConflictingDealSerializer(serializers.ModelSerializer):
     reference = serializers.CharField(read_only=True)
-    partner = OrganizationRefSerializer(read_only=True)
+    partner = OrganizationRefField()
     amount = serializers.SerializerMethodField()
-    status_label = serializers.CharField(source="get_status_display", read_only=True)
+    status_label = DisplayField("status")
 
     class Meta:
         model = DealRegistration
@@ -304,7 +304,7 @@ class DealConflictSerializer(serializers.ModelSerializer):
     """A conflict, seen from one registration: the other registration it looks like."""
 
     other = serializers.SerializerMethodField(help_text="The other registration (the one this is not).")
-    matched_on_label = serializers.CharField(source="get_matched_on_display", read_only=True)
+    matched_on_label = DisplayField("matched_on")
     similarity = serializers.DecimalField(max_digits=4, decimal_places=3, read_only=True, allow_null=True)
 
     class Meta:

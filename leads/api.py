@@ -38,7 +38,14 @@ from leads.models import Lead, LeadEvent, LeadOffer, LeadRules
 from portal.api import current_organization, query_filters, require_organization
 from vendors import access
 from vendors import selectors as vendor_selectors
-from vendors.api import MAX_ID, OrganizationRefSerializer, TierRefSerializer, _ScopedViewSet
+from vendors.api import (
+    MAX_ID,
+    DisplayField,
+    OrganizationRefField,
+    OrganizationRefSerializer,
+    TierRefSerializer,
+    _ScopedViewSet,
+)
 from vendors.models import Organization, Partnership, Product
 from vendors.services import MANAGER_ROLES, require_role
 
@@ -69,8 +76,8 @@ class LeadDealSerializer(serializers.ModelSerializer):
     """The deal registration a lead became, with how it is going."""
 
     reference = serializers.CharField(read_only=True, help_text="e.g. DR-000042")
-    status_label = serializers.CharField(source="get_status_display", read_only=True)
-    stage_label = serializers.CharField(source="get_stage_display", read_only=True)
+    status_label = DisplayField("status")
+    stage_label = DisplayField("stage")
     url = serializers.SerializerMethodField(help_text="The registration in the API (`/api/v1/deals/{id}/`).")
 
     class Meta:
@@ -98,14 +105,14 @@ class PartnerLeadSerializer(serializers.ModelSerializer):
     """A lead as a partner or distributor sees it: nothing of other partners it was offered to."""
 
     reference = serializers.CharField(read_only=True, help_text="e.g. LD-000042")
-    source_label = serializers.CharField(source="get_source_display", read_only=True)
-    vendor = OrganizationRefSerializer(read_only=True)
-    partner = OrganizationRefSerializer(read_only=True, allow_null=True, help_text="The partner holding it now.")
-    distributor = OrganizationRefSerializer(read_only=True, allow_null=True)
+    source_label = DisplayField("source")
+    vendor = OrganizationRefField()
+    partner = OrganizationRefField(allow_null=True, help_text="The partner holding it now.")
+    distributor = OrganizationRefField(allow_null=True)
     # A plain string: it may be empty, which an "email" format would not allow.
     contact_email = serializers.CharField(read_only=True, help_text="May be empty.")
     products = ProductRefSerializer(many=True, read_only=True, help_text="Products of interest.")
-    status_label = serializers.CharField(source="get_status_display", read_only=True)
+    status_label = DisplayField("status")
     offered_at = serializers.DateTimeField(
         read_only=True, allow_null=True, help_text="When it was offered to the partner holding it now."
     )
@@ -187,8 +194,8 @@ class VendorLeadSerializer(PartnerLeadSerializer):
 
 
 class LeadOfferSerializer(serializers.ModelSerializer):
-    partner = OrganizationRefSerializer(read_only=True)
-    outcome_label = serializers.CharField(source="get_outcome_display", read_only=True)
+    partner = OrganizationRefField()
+    outcome_label = DisplayField("outcome")
 
     class Meta:
         model = LeadOffer
@@ -209,10 +216,10 @@ class LeadOfferSerializer(serializers.ModelSerializer):
 
 
 class LeadEventSerializer(serializers.ModelSerializer):
-    kind_label = serializers.CharField(source="get_kind_display", read_only=True)
+    kind_label = DisplayField("kind")
     actor = serializers.SerializerMethodField(help_text="Who did it, when they are of your organization.")
-    organization = OrganizationRefSerializer(read_only=True, allow_null=True, help_text="The organization acting.")
-    partner = OrganizationRefSerializer(read_only=True, allow_null=True, help_text="The partner it concerns.")
+    organization = OrganizationRefField(allow_null=True, help_text="The organization acting.")
+    partner = OrganizationRefField(allow_null=True, help_text="The partner it concerns.")
     old_value = serializers.SerializerMethodField()
     new_value = serializers.SerializerMethodField()
 
