@@ -537,7 +537,7 @@ class LeadViewSet(_ScopedViewSet):
         user = self.request.user
         return (
             selectors.leads_visible_to(user)
-            .select_related("vendor", "partner", "distributor", "deal", "assigned_to")
+            .select_related("vendor", "partner", "distributor", "assigned_to")
             .prefetch_related(Prefetch("products", queryset=Product.objects.order_by("sku")))
         )
 
@@ -547,13 +547,15 @@ class LeadViewSet(_ScopedViewSet):
         and registrations the caller may see (per page: as a condition of the list, the registrations the caller
         sees were read in full, two million at the largest vendor)."""
         leads = list(leads)
-        shown = set()
+        shown = {}
         if leads:  # one query whether or not the page's leads became deals: the same queries for every page
             became = Lead.objects.filter(pk__in=[lead.pk for lead in leads], deal__isnull=False).values("deal_id")
             visible = deal_selectors.deals_visible_to(self.request.user).filter(pk__in=became)
-            shown = set(visible.values_list("pk", flat=True))
+            shown = visible.only("id", "title", "status", "stage").in_bulk()
         for lead in leads:
             lead.deal_shown = lead.deal_id in shown
+            if lead.deal_shown:
+                lead.deal = shown[lead.deal_id]  # what the answer shows of it, read with the visibility check
         held = [lead.pk for lead in leads if lead.partnership_id]
         offered = {}
         if held:
