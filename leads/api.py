@@ -539,11 +539,11 @@ class LeadViewSet(_ScopedViewSet):
         user = self.request.user
         return selectors.leads_visible_to(user).select_related("vendor", "partner", "distributor", "assigned_to")
 
-    def _with_offers(self, leads) -> list[Lead]:
-        """The leads, each with when it was offered to the partner holding it and how long that partner took to
-        accept it, and whether the caller may see the deal it became: a query each for the page, through the offers
-        and registrations the caller may see (per page: as a condition of the list, the registrations the caller
-        sees were read in full, two million at the largest vendor)."""
+    def _with_page_details(self, leads) -> list[Lead]:
+        """The leads of a page (or one lead) with what their answer shows beyond the row: the products of interest,
+        the deal it became if the caller may see it, when it was offered to the partner holding it and how long that
+        partner took to accept. A query each for the whole page, through the registrations and offers the caller
+        may see (as a condition of the list query, the registrations were read in full: millions at a large vendor)."""
         leads = list(leads)
         # Products of interest, one query for the page (a prefetch builds a queryset per lead: a fifth of a page).
         interest = defaultdict(list)
@@ -614,7 +614,7 @@ class LeadViewSet(_ScopedViewSet):
 
     def _detail(self, lead):
         serializer = VendorLeadSerializer if self._vendor_side(lead) else PartnerLeadSerializer
-        (lead,) = self._with_offers([lead])
+        (lead,) = self._with_page_details([lead])
         return serializer(lead, context=self.get_serializer_context()).data
 
     def _fresh(self, lead):
@@ -628,7 +628,7 @@ class LeadViewSet(_ScopedViewSet):
         if organization is not None:
             filters = query_filters(request, LeadFilters)
             count = selectors.kept_count(request.user, organization, **{k: v for k, v in filters.items() if v})
-        page = self._with_offers(self.paginator.paginate_queryset(queryset, request, view=self, count=count))
+        page = self._with_page_details(self.paginator.paginate_queryset(queryset, request, view=self, count=count))
         vendor = organization is not None and organization.kind == Organization.Kind.VENDOR
         serializer = VendorLeadSerializer if vendor else PartnerLeadSerializer
         return self.get_paginated_response(serializer(page, many=True, context=self.get_serializer_context()).data)
@@ -707,7 +707,7 @@ class LeadViewSet(_ScopedViewSet):
             leads = services.leads_create(actor=request.user, vendor=vendor, rows=rows)
         except services.RowErrors as exc:
             raise _rows_error(exc.rows) from None
-        created = self._with_offers(self.visible().filter(pk__in=[lead.pk for lead in leads]).order_by("pk"))
+        created = self._with_page_details(self.visible().filter(pk__in=[lead.pk for lead in leads]).order_by("pk"))
         results = VendorLeadSerializer(created, many=True, context=self.get_serializer_context()).data
         return Response({"count": len(results), "results": results}, status=status.HTTP_201_CREATED)
 

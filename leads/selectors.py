@@ -32,23 +32,16 @@ def leads_visible_to(user) -> QuerySet[Lead]:
     scope = Q(pk__in=[])
     if vendors:
         scope |= Q(vendor_id__in=vendors, source=Lead.Source.VENDOR)
-        scope |= _registered_own(vendors)
+        # A partner's own lead, once registered: a draft registration is the partner's alone (deals.selectors).
+        draft = DealRegistration.Status.DRAFT
+        submitted = DealRegistration.objects.filter(pk=OuterRef("deal_id")).exclude(status=draft)
+        scope |= Q(vendor_id__in=vendors, source=Lead.Source.PARTNER, deal__isnull=False) & Exists(submitted)
     if partners:
         scope |= Q(partner_id__in=partners)
     if distributors:
         scope |= Q(distributor_id__in=distributors, source=Lead.Source.VENDOR)
-    return Lead.objects.filter(scope).filter(_held(user))
-
-
-def _registered_own(vendors) -> Q:
-    """The vendors' partners' own leads, once registered: a draft registration is the partner's alone."""
-    submitted = DealRegistration.objects.filter(pk=OuterRef("deal_id")).exclude(status=DealRegistration.Status.DRAFT)
-    return Q(vendor_id__in=vendors, source=Lead.Source.PARTNER, deal__isnull=False) & Exists(submitted)
-
-
-def _held(user) -> Q:
-    """Waiting for a partner, or held through a partnership whose records the person may see."""
-    return Q(partnership__isnull=True) | Q(partnership_id__in=access.partnership_ids(user, access.VIEW_RECORDS))
+    held = Q(partnership__isnull=True) | Q(partnership_id__in=access.partnership_ids(user, access.VIEW_RECORDS))
+    return Lead.objects.filter(scope).filter(held)
 
 
 AGES = {

@@ -10,6 +10,7 @@ from django.db.models import Count
 from leads import services
 from leads.models import Lead, LeadCoverage, LeadTally
 from tests import factories as f
+from tests.after_each import after_each
 from vendors.models import Membership
 
 
@@ -82,14 +83,10 @@ def tallies_counted() -> dict:
     return found
 
 
+def _kept():
+    assert tallies_kept() == tallies_counted()
+
+
 @pytest.fixture(autouse=True)
 def lead_tallies_kept(request):
-    uses_db = request.node.get_closest_marker("django_db") is not None or {"db", "transactional_db"} & set(
-        request.fixturenames
-    )
-    if not uses_db:
-        yield
-        return
-    request.getfixturevalue("transactional_db" if "transactional_db" in request.fixturenames else "db")
-    yield  # checked before the database is rolled back
-    assert tallies_kept() == tallies_counted()
+    yield from after_each(request, _kept)
