@@ -31,22 +31,22 @@ from deals.models import (
     DealLine,
     DealRegistration,
 )
+from portal import numbers
 from portal.api import current_organization, query_filters, require_organization
 from vendors import access
 from vendors import selectors as vendor_selectors
-from vendors.api import MAX_ID, MONEY_SCHEMA, DisplayField, OrganizationRefField, _ScopedViewSet
+from vendors.api import MONEY_SCHEMA, DisplayField, OrganizationRefField, _ScopedViewSet
 from vendors.models import Organization, Product
 from vendors.money import quantize
 from vendors.services import MANAGER_ROLES, require_role
 
 Status = DealRegistration.Status
 Stage = DealRegistration.Stage
-MAX_QUANTITY = 1_000_000
 TEXT_MAX = 10_000
 
 
 def _id_field(**kwargs):
-    return serializers.IntegerField(min_value=1, max_value=MAX_ID, **kwargs)
+    return numbers.ID.serializer_field(**kwargs)
 
 
 def _money(amount, currency) -> str:
@@ -356,7 +356,7 @@ class DealFilters(serializers.Serializer):
 
 class DealLineInputSerializer(serializers.Serializer):
     product = _id_field(help_text="A product of the vendor's catalog.")
-    quantity = serializers.IntegerField(min_value=1, max_value=MAX_QUANTITY)
+    quantity = numbers.QUANTITY.serializer_field()
 
 
 @extend_schema_field(DealLineInputSerializer(many=True))
@@ -426,21 +426,15 @@ class DealUpdateSerializer(serializers.Serializer):
     notes = _text(TEXT_MAX, required=False, allow_blank=True)
     stage = serializers.ChoiceField(choices=Stage.choices, required=False)
     lost_reason = _text(TEXT_MAX, required=False, allow_blank=True, help_text="Why it was lost (stage `lost`).")
-    amount = serializers.DecimalField(
-        max_digits=16,
-        decimal_places=4,
-        min_value=0,
+    amount = numbers.AMOUNT.serializer_field(
         required=False,
-        coerce_to_string=True,
         help_text="The value, in the registration's currency (otherwise the lines' total).",
     )
     lines = LinesField(required=False, help_text="Replaces the lines.")
 
 
 class DealApproveSerializer(serializers.Serializer):
-    protection_days = serializers.IntegerField(
-        min_value=1,
-        max_value=32767,
+    protection_days = numbers.PROTECTION_DAYS.serializer_field(
         required=False,
         allow_null=True,
         default=None,
@@ -468,7 +462,7 @@ class DealAttachmentUploadSerializer(serializers.Serializer):
 
 
 class DealExtensionRequestInputSerializer(serializers.Serializer):
-    days = serializers.IntegerField(min_value=1, max_value=365, help_text="How many more days of protection.")
+    days = numbers.EXTENSION_DAYS.serializer_field(help_text="How many more days of protection.")
     reason = _text(TEXT_MAX)
 
 

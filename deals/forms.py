@@ -12,8 +12,9 @@ from django import forms
 from django.core.exceptions import ValidationError
 from django.forms import formset_factory
 
-from deals.models import DealExtensionRequest, DealLine, DealRegistration, DealRules
+from deals.models import DealRegistration, DealRules
 from deals.selectors import SORTS
+from portal import numbers
 from portal.forms import ObjectChoiceField
 from vendors.models import Organization
 
@@ -29,8 +30,8 @@ SORT_CHOICES = [
 ]
 assert {key for key, _ in SORT_CHOICES} == set(SORTS)
 
-MAX_LINES = 50
-MAX_QUANTITY = DealLine._meta.get_field("quantity").validators[-1].limit_value
+MAX_LINES = numbers.MAX_LINES
+MAX_QUANTITY = numbers.QUANTITY.maximum
 
 
 def plain_decimal(value):
@@ -236,11 +237,9 @@ class LineForm(DealsForm):
     """One product line: a product of the chosen vendor's catalog and how many. A blank line is ignored."""
 
     product = forms.TypedChoiceField(label="Product", required=False, coerce=str)
-    quantity = forms.IntegerField(
+    quantity = numbers.QUANTITY.form_field(
         label="Quantity",
         required=False,
-        min_value=1,
-        max_value=MAX_QUANTITY,
         error_messages={
             "min_value": "The quantity must be at least 1.",
             "max_value": f"The quantity can be at most {MAX_QUANTITY:,}.",
@@ -329,11 +328,8 @@ class DealEditForm(CustomerFields):
         widget=forms.Textarea(attrs={"rows": 2}),
         help_text="Only when the stage is Lost.",
     )
-    amount = forms.DecimalField(
+    amount = numbers.AMOUNT.form_field(
         label="Deal value",
-        min_value=Decimal("0"),
-        max_digits=16,
-        decimal_places=4,
         help_text="The total at your prices. Changing the products recalculates it, unless you change it too.",
     )
     expected_close_date = forms.DateField(
@@ -412,10 +408,8 @@ class AttachForm(DealsForm):
 
 
 class ApproveForm(DealsForm):
-    protection_days = forms.IntegerField(
+    protection_days = numbers.PROTECTION_DAYS.form_field(
         label="Protection (days)",
-        min_value=1,
-        max_value=3650,
         help_text="The partner holds this customer for this long. Prefilled from their tier.",
     )
     note = forms.CharField(
@@ -443,10 +437,8 @@ class RequestInfoForm(DealsForm):
 
 
 class ExtensionRequestForm(DealsForm):
-    days = forms.IntegerField(
+    days = numbers.EXTENSION_DAYS.form_field(
         label="Extra days",
-        min_value=1,
-        max_value=DealExtensionRequest._meta.get_field("days").validators[-1].limit_value,
         initial=30,
     )
     reason = forms.CharField(
@@ -471,33 +463,22 @@ class ExtensionDecisionForm(DealsForm):
 
 
 class DealRulesForm(DealsForm):
-    auto_approve_below = forms.DecimalField(
+    auto_approve_below = numbers.AMOUNT.form_field(
         label="Approve automatically below this value",
         required=False,
-        min_value=Decimal("0"),
-        max_digits=16,
-        decimal_places=4,
         help_text="In the deal's currency. Empty: never approve automatically. Conflicts are never auto-approved.",
     )
-    idle_cap = forms.IntegerField(
+    idle_cap = numbers.CAPACITY.form_field(
         label="Cap on idle registrations per partner",
         required=False,
-        min_value=1,
-        max_value=32767,
         help_text="At most this many open registrations without activity per partner. Empty: no cap.",
     )
-    idle_days = forms.IntegerField(
+    idle_days = numbers.IDLE_DAYS.form_field(
         label="Idle after (days)",
-        min_value=1,
-        max_value=365,
         help_text="A registration without a change or comment from the partner for this long counts as idle.",
     )
-    name_similarity = forms.DecimalField(
+    name_similarity = numbers.SIMILARITY.form_field(
         label="Company name similarity",
-        min_value=Decimal("0.30"),
-        max_value=Decimal("1.00"),
-        max_digits=3,
-        decimal_places=2,
         help_text="How alike two customers' names must be to flag a conflict: 0.30 (loose) to 1 (identical).",
     )
 

@@ -12,11 +12,12 @@ approved until a date, rejected...), ``stage`` is the partner's own pipeline (qu
 from decimal import Decimal
 
 from django.conf import settings
-from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone
 
+from portal import numbers
+from portal.numbers import ReadableDecimalField
 from vendors.models import Organization, Partnership, Product, Tier
 from vendors.money import CURRENCY_CHOICES
 
@@ -69,7 +70,9 @@ class DealRegistration(models.Model):
     contact_email = models.EmailField(blank=True)
     contact_phone = models.CharField(max_length=40, blank=True)
 
-    amount = models.DecimalField(max_digits=16, decimal_places=4, default=Decimal("0"))
+    amount = ReadableDecimalField(
+        max_digits=16, decimal_places=4, default=Decimal("0"), validators=numbers.AMOUNT.validators()
+    )
     currency = models.CharField(max_length=3, choices=CURRENCY_CHOICES, default="USD")
     expected_close_date = models.DateField()
     notes = models.TextField(blank=True)
@@ -86,7 +89,9 @@ class DealRegistration(models.Model):
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
     )
     decided_at = models.DateTimeField(null=True, blank=True)
-    protection_days = models.PositiveSmallIntegerField(null=True, blank=True)
+    protection_days = models.PositiveSmallIntegerField(
+        null=True, blank=True, validators=numbers.PROTECTION_DAYS.validators()
+    )
     approved_at = models.DateTimeField(null=True, blank=True)
     expires_on = models.DateField(null=True, blank=True, help_text="Protected until the end of this day (UTC).")
     # The last expiry warning sent for the current expiry date (14, then 3 days before), so a re-run tells no one twice.
@@ -169,9 +174,14 @@ class DealLine(models.Model):
 
     deal = models.ForeignKey(DealRegistration, on_delete=models.CASCADE, related_name="lines")
     product = models.ForeignKey(Product, on_delete=models.PROTECT, related_name="+")
-    quantity = models.PositiveIntegerField(validators=[MinValueValidator(1), MaxValueValidator(1_000_000)])
-    list_price = models.DecimalField(max_digits=14, decimal_places=4)
-    unit_price = models.DecimalField(max_digits=14, decimal_places=4, help_text="The partner's buy price per unit.")
+    quantity = models.PositiveIntegerField(validators=numbers.QUANTITY.validators())
+    list_price = ReadableDecimalField(max_digits=14, decimal_places=4, validators=numbers.PRICE.validators())
+    unit_price = ReadableDecimalField(
+        max_digits=14,
+        decimal_places=4,
+        validators=numbers.BUY_PRICE.validators(),
+        help_text="The partner's buy price per unit.",
+    )
 
     class Meta:
         ordering = ["id"]
@@ -203,7 +213,7 @@ class DealConflict(models.Model):
     other = models.ForeignKey(DealRegistration, on_delete=models.CASCADE, related_name="conflicts_as_other")
     vendor = models.ForeignKey(Organization, on_delete=models.CASCADE, related_name="+")
     matched_on = models.CharField(max_length=8, choices=Match.choices)
-    similarity = models.DecimalField(max_digits=4, decimal_places=3, null=True, blank=True)
+    similarity = ReadableDecimalField(max_digits=4, decimal_places=3, null=True, blank=True)
     products = models.CharField(max_length=500, blank=True, help_text="The SKUs both registrations hold.")
     detected_at = models.DateTimeField(default=timezone.now)
     resolved_at = models.DateTimeField(null=True, blank=True)
@@ -307,7 +317,7 @@ class DealExtensionRequest(models.Model):
         REFUSED = "refused", "Refused"
 
     deal = models.ForeignKey(DealRegistration, on_delete=models.CASCADE, related_name="extension_requests")
-    days = models.PositiveSmallIntegerField(validators=[MinValueValidator(1), MaxValueValidator(365)])
+    days = models.PositiveSmallIntegerField(validators=numbers.EXTENSION_DAYS.validators())
     reason = models.TextField()
     status = models.CharField(max_length=8, choices=Status.choices, default=Status.PENDING)
     requested_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+")
@@ -332,12 +342,12 @@ class DealRules(models.Model):
     """A vendor's deal registration rules. A vendor without a row has the defaults."""
 
     vendor = models.OneToOneField(Organization, on_delete=models.CASCADE, related_name="deal_rules")
-    auto_approve_below = models.DecimalField(
+    auto_approve_below = ReadableDecimalField(
         max_digits=16,
         decimal_places=4,
         null=True,
         blank=True,
-        validators=[MinValueValidator(Decimal("0"))],
+        validators=numbers.AMOUNT.validators(),
         help_text="Approve registrations below this value automatically (when there is no conflict).",
     )
     auto_approve_tiers = models.ManyToManyField(
@@ -346,17 +356,17 @@ class DealRules(models.Model):
     idle_cap = models.PositiveSmallIntegerField(
         null=True,
         blank=True,
-        validators=[MinValueValidator(1)],
+        validators=numbers.CAPACITY.validators(),
         help_text="At most this many open registrations without activity per partner (empty: no cap).",
     )
     idle_days = models.PositiveSmallIntegerField(
-        default=30, validators=[MinValueValidator(1), MaxValueValidator(365)], help_text="Days without activity."
+        default=30, validators=numbers.IDLE_DAYS.validators(), help_text="Days without activity."
     )
-    name_similarity = models.DecimalField(
+    name_similarity = ReadableDecimalField(
         max_digits=3,
         decimal_places=2,
         default=Decimal("0.60"),
-        validators=[MinValueValidator(Decimal("0.30")), MaxValueValidator(Decimal("1.00"))],
+        validators=numbers.SIMILARITY.validators(),
         help_text="How close two company names must be (trigram similarity, 0.3–1) to be flagged.",
     )
     updated_at = models.DateTimeField(auto_now=True)
@@ -381,7 +391,7 @@ class DealTally(models.Model):
     status = models.CharField(max_length=16, choices=DealRegistration.Status.choices)
     currency = models.CharField(max_length=3, choices=CURRENCY_CHOICES)
     count = models.BigIntegerField(default=0)
-    amount = models.DecimalField(max_digits=24, decimal_places=4, default=Decimal("0"))
+    amount = ReadableDecimalField(max_digits=24, decimal_places=4, default=Decimal("0"))
 
     class Meta:
         constraints = [

@@ -32,6 +32,7 @@ from deals.models import (
     DealRules,
     DealTally,
 )
+from portal import numbers
 from portal.notifications import services as notifications
 from vendors import access
 from vendors.models import Distribution, Membership, Organization, Partnership, Product
@@ -43,10 +44,12 @@ Stage = DealRegistration.Stage
 Queue = DealRegistration.Queue
 Event = DealEvent.Kind
 
-MAX_LINES = 50
-MAX_QUANTITY = 1_000_000
+MAX_LINES = numbers.MAX_LINES
+MAX_QUANTITY = numbers.QUANTITY.maximum
 MAX_TEXT = 10_000
-MAX_PROTECTION_DAYS = 730
+MAX_PROTECTION_DAYS = numbers.PROTECTION_DAYS.maximum
+MAX_EXTENSION_DAYS = numbers.EXTENSION_DAYS.maximum
+MAX_AMOUNT = numbers.AMOUNT.maximum
 WARN_DAYS = (14, 3)
 PARTNER_FIELDS = (
     "title",
@@ -357,6 +360,11 @@ def _lines(partnership: Partnership, lines, errors: dict) -> list[DealLine]:
         )
     if len({line.product.currency for line in built}) > 1:
         problems.append("These products are priced in different currencies; register them separately.")
+    elif built and _amount_of(built)[0] > MAX_AMOUNT:
+        problems.append(
+            f"These products add up to more than {MAX_AMOUNT:,} {built[0].product.currency}, the most one "
+            "registration can hold: register them as several deals."
+        )
     if problems:
         errors["lines"] = problems
     return built
@@ -375,6 +383,7 @@ def _amount_of(lines: list[DealLine]) -> tuple[Decimal, str | None]:
 
 
 def _money(value, field, errors) -> Decimal | None:
+    """An amount within ``numbers.AMOUNT``: rounded to any currency's minor unit, it still fits the column."""
     if isinstance(value, float):
         value = str(value)
     try:
@@ -382,13 +391,20 @@ def _money(value, field, errors) -> Decimal | None:
     except (InvalidOperation, TypeError, ValueError):
         errors[field] = "Enter an amount."
         return None
-    if not amount.is_finite() or amount < 0:
+    if not amount.is_finite():
+        errors[field] = "Enter an amount."
+        return None
+    if amount < 0:
         errors[field] = "The amount cannot be negative."
         return None
-    if amount >= Decimal("1e12"):
-        errors[field] = "The amount is too large."
+    if amount > MAX_AMOUNT:
+        errors[field] = f"The amount can be at most {MAX_AMOUNT:,}."
         return None
-    return amount
+    try:
+        return numbers.AMOUNT.clean(amount, field)
+    except ValidationError as exc:
+        errors[field] = exc.message_dict[field][0]
+        return None
 
 
 # --- registering ----------------------------------------------------------------------------------------------
@@ -1060,8 +1076,8 @@ def deal_request_extension(*, actor, deal: DealRegistration, days, reason: str) 
         days = int(days)
     except (TypeError, ValueError):
         days = 0
-    if not 1 <= days <= 365:
-        errors["days"] = "Ask for 1 to 365 more days."
+    if not 1 <= days <= MAX_EXTENSION_DAYS:
+        errors["days"] = f"Ask for 1 to {MAX_EXTENSION_DAYS} more days."
     reason = _text(reason, "reason", errors, required=True, max_length=MAX_TEXT)
     if errors:
         raise ValidationError(errors)

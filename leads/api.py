@@ -37,11 +37,11 @@ from deals.api import LinesField, ProductRefSerializer
 from deals.models import DealRegistration
 from leads import selectors, services
 from leads.models import Lead, LeadEvent, LeadOffer, LeadRules
+from portal import numbers
 from portal.api import current_organization, query_filters, require_organization
 from vendors import access
 from vendors import selectors as vendor_selectors
 from vendors.api import (
-    MAX_ID,
     DisplayField,
     OrganizationRefField,
     OrganizationRefSerializer,
@@ -59,7 +59,7 @@ PROGRESS = [(s.value, s.label) for s in (Status.CONTACTED, Status.QUALIFIED, Sta
 
 
 def _id_field(**kwargs):
-    return serializers.IntegerField(min_value=1, max_value=MAX_ID, **kwargs)
+    return numbers.ID.serializer_field(**kwargs)
 
 
 def _deal_path(deal_id) -> str:
@@ -70,7 +70,7 @@ def _deal_path(deal_id) -> str:
 
 
 class PersonRefSerializer(serializers.Serializer):
-    id = serializers.IntegerField()
+    id = serializers.IntegerField(read_only=True)
     name = serializers.CharField(source="display_name")
 
 
@@ -260,7 +260,7 @@ class LeadEventSerializer(serializers.ModelSerializer):
 
 
 class BulkLeadsResultSerializer(serializers.Serializer):
-    count = serializers.IntegerField(help_text="How many leads were created.")
+    count = serializers.IntegerField(read_only=True, help_text="How many leads were created.")
     results = VendorLeadSerializer(many=True, help_text="The leads, each with the partner it went to and why.")
 
 
@@ -291,14 +291,16 @@ class LeadRulesSerializer(serializers.ModelSerializer):
 class LeadCoverageSerializer(serializers.Serializer):
     """What a partner covers for the vendor (its defaults while the vendor has not set any)."""
 
-    partnership = serializers.IntegerField(source="partnership_id")
+    partnership = serializers.IntegerField(source="partnership_id", read_only=True)
     partner = OrganizationRefSerializer()
     countries = serializers.ListField(child=serializers.CharField(), help_text="ISO 3166-1 alpha-2 codes.")
     regions = serializers.ListField(
         child=serializers.CharField(), help_text="States, regions or postcode prefixes (empty: the whole countries)."
     )
     products = ProductRefSerializer(many=True, help_text="Products it specialises in.")
-    capacity = serializers.IntegerField(allow_null=True, help_text="Open leads at once (null: the vendor's default).")
+    capacity = serializers.IntegerField(
+        allow_null=True, read_only=True, help_text="Open leads at once (null: the vendor's default)."
+    )
     accepts_leads = serializers.BooleanField()
 
 
@@ -382,16 +384,14 @@ class LeadOfferInputSerializer(serializers.Serializer):
 class LeadRulesInputSerializer(serializers.Serializer):
     """PUT sets every rule (those left out take their default); PATCH changes the ones sent."""
 
-    sla_hours = serializers.IntegerField(min_value=1, max_value=services.MAX_HOURS, default=48)
-    reminder_hours = serializers.IntegerField(min_value=1, max_value=services.MAX_HOURS, default=12)
+    sla_hours = numbers.SLA_HOURS.serializer_field(default=48)
+    reminder_hours = numbers.SLA_HOURS.serializer_field(default=12)
     match_territory = serializers.BooleanField(default=True)
     tiers = serializers.ListField(
         child=_id_field(), default=list, max_length=100, help_text="Ids of your tiers; empty: every tier."
     )
     match_products = serializers.BooleanField(default=True)
-    default_capacity = serializers.IntegerField(
-        min_value=1, max_value=services.MAX_CAPACITY, allow_null=True, default=None, help_text="Null: no limit."
-    )
+    default_capacity = numbers.CAPACITY.serializer_field(allow_null=True, default=None, help_text="Null: no limit.")
     weigh_by_performance = serializers.BooleanField(default=True)
 
 
@@ -413,9 +413,7 @@ class LeadCoverageInputSerializer(serializers.Serializer):
         max_length=500,
         help_text="SKUs of your catalog it specialises in.",
     )
-    capacity = serializers.IntegerField(
-        min_value=1, max_value=services.MAX_CAPACITY, allow_null=True, default=None, help_text="Null: your default."
-    )
+    capacity = numbers.CAPACITY.serializer_field(allow_null=True, default=None, help_text="Null: your default.")
     accepts_leads = serializers.BooleanField(default=True)
 
 
@@ -591,7 +589,7 @@ class LeadViewSet(_ScopedViewSet):
         q = filters.get("q", "").strip()
         if q:
             search = Q(company__icontains=q) | Q(contact_name__icontains=q)
-            if q.upper().startswith("LD-") and q[3:].isdigit() and int(q[3:]) <= MAX_ID:
+            if q.upper().startswith("LD-") and q[3:].isdigit() and int(q[3:]) <= numbers.ID.maximum:
                 search |= Q(pk=int(q[3:]))
             queryset = queryset.filter(search)
         return queryset.order_by("-created_at", "-id")

@@ -12,6 +12,7 @@ from django.utils import timezone
 
 from leads.models import Lead, LeadRules
 from leads.selectors import AGES
+from portal import numbers
 from portal.forms import ObjectChoiceField
 from vendors.models import Organization
 
@@ -226,14 +227,12 @@ class OfferForm(LeadsForm):
 
 
 class RulesForm(LeadsForm):
-    sla_hours = forms.IntegerField(label="Hours to accept", min_value=1, max_value=720)
-    reminder_hours = forms.IntegerField(label="Remind this many hours before the deadline", min_value=1, max_value=720)
+    sla_hours = numbers.SLA_HOURS.form_field(label="Hours to accept")
+    reminder_hours = numbers.SLA_HOURS.form_field(label="Remind this many hours before the deadline")
     match_territory = forms.BooleanField(label="Match the territory partners cover", required=False)
     match_products = forms.BooleanField(label="Prefer partners specialised in the lead's products", required=False)
-    default_capacity = forms.IntegerField(
+    default_capacity = numbers.CAPACITY.form_field(
         label="Open leads a partner may hold",
-        min_value=1,
-        max_value=10000,
         required=False,
         help_text="Empty: no limit.",
     )
@@ -279,9 +278,7 @@ class CoverageForm(LeadsForm):
         max_length=2000,
         help_text="Within those countries, separated by commas (e.g. Bavaria, 80, 81). Empty: the whole countries.",
     )
-    capacity = forms.IntegerField(
-        label="Open leads at once", min_value=1, max_value=10000, required=False, help_text="Empty: your default."
-    )
+    capacity = numbers.CAPACITY.form_field(label="Open leads at once", required=False, help_text="Empty: your default.")
     accepts_leads = forms.BooleanField(label="Sends this partner leads", required=False)
 
     def __init__(self, *args, products=(), **kwargs):

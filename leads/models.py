@@ -11,11 +11,11 @@ are registered as a deal. Writes go through ``leads.services``; routing is ``lea
 """
 
 from django.conf import settings
-from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone
 
+from portal import numbers
 from vendors.models import Organization, Partnership, Product, Tier
 
 
@@ -25,12 +25,12 @@ class LeadRules(models.Model):
     vendor = models.OneToOneField(Organization, on_delete=models.CASCADE, related_name="lead_rules")
     sla_hours = models.PositiveSmallIntegerField(
         default=48,
-        validators=[MinValueValidator(1), MaxValueValidator(720)],
+        validators=numbers.SLA_HOURS.validators(),
         help_text="Hours a partner has to accept a lead before it is recalled and offered to another partner.",
     )
     reminder_hours = models.PositiveSmallIntegerField(
         default=12,
-        validators=[MinValueValidator(1), MaxValueValidator(720)],
+        validators=numbers.SLA_HOURS.validators(),
         help_text="Remind the partner this many hours before the deadline.",
     )
     match_territory = models.BooleanField(
@@ -46,7 +46,7 @@ class LeadRules(models.Model):
     default_capacity = models.PositiveSmallIntegerField(
         null=True,
         blank=True,
-        validators=[MinValueValidator(1)],
+        validators=numbers.CAPACITY.validators(),
         help_text="Open leads a partner may hold at once, unless its coverage says otherwise (empty: no limit).",
     )
     weigh_by_performance = models.BooleanField(
@@ -75,7 +75,10 @@ class LeadCoverage(models.Model):
     )
     products = models.ManyToManyField(Product, blank=True, related_name="+")
     capacity = models.PositiveSmallIntegerField(
-        null=True, blank=True, validators=[MinValueValidator(1)], help_text="Open leads at once (empty: the vendor's)."
+        null=True,
+        blank=True,
+        validators=numbers.CAPACITY.validators(),
+        help_text="Open leads at once (empty: the vendor's).",
     )
     accepts_leads = models.BooleanField(default=True)
 

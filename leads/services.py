@@ -18,6 +18,7 @@ from deals.models import DealRegistration
 from leads import imports, routing
 from leads import notifications as kinds
 from leads.models import Lead, LeadCoverage, LeadEvent, LeadImport, LeadNote, LeadOffer, LeadRules, LeadTally
+from portal import numbers
 from portal.notifications import services as notifications
 from vendors import access
 from vendors.models import Organization, Partnership, Product
@@ -947,8 +948,8 @@ RULE_FIELDS = (
     "default_capacity",
     "weigh_by_performance",
 )
-MAX_HOURS = 720
-MAX_CAPACITY = 32767
+MAX_HOURS = numbers.SLA_HOURS.maximum
+MAX_CAPACITY = numbers.CAPACITY.maximum
 MAX_COUNTRIES = 250
 MAX_REGIONS = 500
 

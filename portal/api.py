@@ -5,6 +5,7 @@ The API is a thin layer over the same selectors and services as the HTML. Servic
 API client expects: 400 with field errors (field names as in the request body), 403.
 """
 
+from decimal import Decimal
 from functools import partial
 
 from django.core.exceptions import NON_FIELD_ERRORS
@@ -14,7 +15,7 @@ from django.core.paginator import Paginator as DjangoPaginator
 from django.http import Http404
 from drf_spectacular.openapi import AutoSchema as SpectacularAutoSchema
 from drf_spectacular.plumbing import ResolvedComponent
-from rest_framework import exceptions
+from rest_framework import exceptions, serializers
 from rest_framework.pagination import PageNumberPagination
 from rest_framework.settings import api_settings
 from rest_framework.views import exception_handler as drf_exception_handler
@@ -161,3 +162,21 @@ class AutoSchema(SpectacularAutoSchema):
                 code, {"content": {"application/json": {"schema": component.ref}}, "description": description}
             )
         return responses
+
+    def _map_serializer_field(self, field, direction, bypass_extensions=False):
+        """A number's bounds, stated as plain JSON numbers, for decimals written as strings too (drf-spectacular
+        gives those only a pattern); a decimal that cannot be negative has no ``-`` in its pattern."""
+        schema = super()._map_serializer_field(field, direction, bypass_extensions)
+        if isinstance(field, serializers.DecimalField) and schema.get("type") == "string":
+            for key, bound in (("minimum", field.min_value), ("maximum", field.max_value)):
+                if bound is not None:
+                    schema.setdefault(key, Decimal(bound))
+        for key in ("minimum", "maximum"):
+            if isinstance(schema.get(key), Decimal):
+                value = schema[key]
+                schema[key] = int(value) if value == value.to_integral_value() else float(value)
+        minimum = getattr(field, "min_value", None)
+        non_negative = isinstance(field, serializers.DecimalField) and minimum is not None and minimum >= 0
+        if non_negative and schema.get("pattern", "").startswith("^-?"):
+            schema["pattern"] = "^" + schema["pattern"][3:]
+        return schema

@@ -7,18 +7,9 @@ runs a fixed number of queries whatever it shows.
 from django import forms
 from django.core.exceptions import ValidationError
 
-from vendors.models import Membership
+from vendors.models import ANNUAL_REVENUE_CHOICES, Membership
 
 ROLE_CHOICES = Membership.Role.choices
-
-ANNUAL_REVENUE_CHOICES = [
-    ("", "Prefer not to say"),
-    ("under-1m", "Under $1M"),
-    ("1m-10m", "$1M – $10M"),
-    ("10m-50m", "$10M – $50M"),
-    ("50m-250m", "$50M – $250M"),
-    ("over-250m", "Over $250M"),
-]
 
 
 def add_service_error(form: forms.Form, exc: ValidationError) -> None:
@@ -126,9 +117,6 @@ class ApplyForm(forms.Form):
         )
         if not distributors:
             del self.fields["distributor"]
-
-    def revenue_label(self) -> str:
-        return dict(ANNUAL_REVENUE_CHOICES).get(self.cleaned_data.get("annual_revenue") or "", "")
 
 
 class InviteForm(forms.Form):

@@ -261,7 +261,7 @@ def apply(request, slug):
                 vendor=vendor,
                 message=data["message"],
                 region=data["region"],
-                annual_revenue=form.revenue_label(),
+                annual_revenue=data["annual_revenue"],
                 distributor=data.get("distributor"),
             )
         except ValidationError as exc:

@@ -15,17 +15,18 @@ from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
+from portal import numbers
 from portal.api import AutoSchema, Pagination, current_organization, query_filters, require_organization
 from vendors import selectors, services
-from vendors.models import Organization, Partnership, Product, Tier
-from vendors.money import CURRENCY_CHOICES, quantize
+from vendors.models import ANNUAL_REVENUE_CHOICES, Organization, Partnership, Product, Tier
+from vendors.money import CURRENCY_CHOICES, PRICE_ERRORS, quantize
 
 ID_PATTERN = r"[0-9]+"
-MAX_ID = 2**63 - 1  # BigAutoField: a larger number is a field error, not a database overflow
+MAX_ID = numbers.ID.maximum  # BigAutoField: a larger number is a field error, not a database overflow
 
 
 def _id_field(**kwargs):
-    return serializers.IntegerField(min_value=1, max_value=MAX_ID, **kwargs)
+    return numbers.ID.serializer_field(**kwargs)
 
 
 # --- output -------------------------------------------------------------------------------------------------
@@ -136,9 +137,15 @@ MONEY_SCHEMA = {"type": "string", "format": "decimal", "example": "1299.99"}
 class PartnerPriceSerializer(serializers.Serializer):
     """What the caller's organization pays for one unit and earns selling it at list price."""
 
-    buy_price = serializers.DecimalField(max_digits=16, decimal_places=4, help_text="In the product's currency.")
-    margin = serializers.DecimalField(max_digits=16, decimal_places=4, help_text="List price minus buy price.")
-    margin_percent = serializers.DecimalField(max_digits=5, decimal_places=1, help_text="Margin, in % of list price.")
+    buy_price = serializers.DecimalField(
+        max_digits=16, decimal_places=4, read_only=True, help_text="In the product's currency."
+    )
+    margin = serializers.DecimalField(
+        max_digits=16, decimal_places=4, read_only=True, help_text="List price minus buy price."
+    )
+    margin_percent = serializers.DecimalField(
+        max_digits=5, decimal_places=1, read_only=True, help_text="Margin, in % of list price."
+    )
 
     def to_representation(self, instance):
         # Amounts keep the currency's minor unit (2 decimals for USD, 0 for JPY), not the field's.
@@ -209,7 +216,13 @@ class ApplySerializer(serializers.Serializer):
     vendor = _id_field(help_text="The id of a vendor from the directory.")
     message = serializers.CharField(allow_blank=True, help_text="Why you want to partner with the vendor.")
     region = serializers.CharField(required=False, allow_blank=True, max_length=120, default="")
-    annual_revenue = serializers.CharField(required=False, allow_blank=True, max_length=40, default="")
+    annual_revenue = serializers.ChoiceField(
+        choices=[key for key, _ in ANNUAL_REVENUE_CHOICES if key],
+        required=False,
+        allow_blank=True,
+        default="",
+        help_text="A band: " + ", ".join(f"`{key}` ({label})" for key, label in ANNUAL_REVENUE_CHOICES if key) + ".",
+    )
     distributor = _id_field(
         required=False, allow_null=True, default=None, help_text="For two-tier: a distributor the vendor sells through."
     )
@@ -246,10 +259,12 @@ class EndSerializer(serializers.Serializer):
 
 class TierInputSerializer(serializers.Serializer):
     name = serializers.CharField(max_length=80)
-    rank = serializers.IntegerField(min_value=0, max_value=32767, default=0, help_text="Higher ranks are better.")
-    discount_percent = serializers.DecimalField(max_digits=5, decimal_places=2, help_text="Discount off list, in %.")
+    rank = numbers.RANK.serializer_field(default=0, help_text="Higher ranks are better.")
+    discount_percent = numbers.PERCENT.serializer_field(help_text="Discount off list, in %.")
     mdf_eligible = serializers.BooleanField(default=False)
-    deal_protection_days = serializers.IntegerField(min_value=0, max_value=32767, default=90)
+    deal_protection_days = numbers.PROTECTION_DAYS.serializer_field(
+        default=90, help_text="How long a registered deal stays the partner's."
+    )
     requirements = serializers.CharField(allow_blank=True, required=False, default="", max_length=5000)
 
 
@@ -258,11 +273,8 @@ class ProductInputSerializer(serializers.Serializer):
     name = serializers.CharField(max_length=200)
     description = serializers.CharField(allow_blank=True, required=False, default="")
     category = serializers.CharField(allow_blank=True, required=False, default="", max_length=80)
-    list_price = serializers.DecimalField(
-        max_digits=14,
-        decimal_places=4,
-        coerce_to_string=True,
-        error_messages={"invalid": "Enter a price as a number, e.g. 1299.00."},
+    list_price = numbers.PRICE.serializer_field(
+        error_messages=PRICE_ERRORS,
     )
     currency = serializers.ChoiceField(choices=CURRENCY_CHOICES, default="USD")
     active = serializers.BooleanField(default=True)

@@ -5,15 +5,12 @@ page), so a page that renders one form per row (the applications list) still run
 queries.
 """
 
-from decimal import Decimal
-
 from django import forms
 
+from portal import numbers
 from portal.forms import ObjectChoiceField
 from vendors.models import Partnership
-from vendors.money import CURRENCY_CHOICES
-
-MAX_SMALL_INT = 32767
+from vendors.money import CURRENCY_CHOICES, PRICE_ERRORS
 
 
 class ConsoleForm(forms.Form):
@@ -164,21 +161,11 @@ class ProgramForm(ConsoleForm):
 
 class TierForm(ConsoleForm):
     name = forms.CharField(label="Name", max_length=80)
-    rank = forms.IntegerField(
-        label="Rank", min_value=0, max_value=MAX_SMALL_INT, initial=0, help_text="Higher ranks are better tiers."
-    )
-    discount_percent = forms.DecimalField(
-        label="Discount off list price (%)",
-        min_value=Decimal("0"),
-        max_value=Decimal("100"),
-        max_digits=5,
-        decimal_places=2,
-    )
+    rank = numbers.RANK.form_field(label="Rank", initial=0, help_text="Higher ranks are better tiers.")
+    discount_percent = numbers.PERCENT.form_field(label="Discount off list price (%)")
     mdf_eligible = forms.BooleanField(label="Eligible for market development funds", required=False)
-    deal_protection_days = forms.IntegerField(
+    deal_protection_days = numbers.PROTECTION_DAYS.form_field(
         label="Deal protection (days)",
-        min_value=0,
-        max_value=MAX_SMALL_INT,
         initial=90,
         help_text="How long a registered deal stays the partner's.",
     )
@@ -196,16 +183,10 @@ class ProductForm(ConsoleForm):
     name = forms.CharField(label="Name", max_length=200)
     description = forms.CharField(label="Description", required=False, widget=forms.Textarea(attrs={"rows": 4}))
     category = forms.CharField(label="Category", required=False, max_length=80)
-    list_price = forms.DecimalField(
+    list_price = numbers.PRICE.form_field(
         label="List price",
-        min_value=Decimal("0"),
-        max_digits=14,
-        decimal_places=4,
         localize=False,
-        error_messages={
-            "invalid": "Enter a price as a number, e.g. 1299.00.",
-            "min_value": "A price cannot be negative.",
-        },
+        error_messages=PRICE_ERRORS,
         widget=forms.TextInput(attrs={"inputmode": "decimal", "autocomplete": "off"}),
     )
     currency = forms.ChoiceField(label="Currency", choices=CURRENCY_CHOICES, initial="USD")

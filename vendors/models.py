@@ -9,15 +9,27 @@ from decimal import Decimal
 
 from django.conf import settings
 from django.contrib.auth.models import Group
-from django.core.validators import MaxValueValidator, MinValueValidator, RegexValidator
+from django.core.validators import RegexValidator
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone
 from guardian.models import GroupObjectPermissionBase, UserObjectPermissionBase
 
+from portal import numbers
+from portal.numbers import ReadableDecimalField
 from vendors.money import CURRENCY_CHOICES
 
-PERCENT_VALIDATORS = [MinValueValidator(Decimal("0")), MaxValueValidator(Decimal("100"))]
+PERCENT_VALIDATORS = numbers.PERCENT.validators()
+
+# What a partner says of its size when it applies: a band, never a free number.
+ANNUAL_REVENUE_CHOICES = [
+    ("", "Prefer not to say"),
+    ("under-1m", "Under $1M"),
+    ("1m-10m", "$1M – $10M"),
+    ("10m-50m", "$10M – $50M"),
+    ("50m-250m", "$50M – $250M"),
+    ("over-250m", "Over $250M"),
+]
 
 
 class Organization(models.Model):
@@ -138,7 +150,7 @@ class Distribution(models.Model):
 
     vendor = models.ForeignKey(Organization, on_delete=models.CASCADE, related_name="distributions")
     distributor = models.ForeignKey(Organization, on_delete=models.CASCADE, related_name="distributed_vendors")
-    uplift_percent = models.DecimalField(
+    uplift_percent = ReadableDecimalField(
         max_digits=5, decimal_places=2, default=Decimal("0"), validators=PERCENT_VALIDATORS
     )
     active = models.BooleanField(default=True)
@@ -161,12 +173,14 @@ class Tier(models.Model):
 
     vendor = models.ForeignKey(Organization, on_delete=models.CASCADE, related_name="tiers")
     name = models.CharField(max_length=80)
-    rank = models.PositiveSmallIntegerField(default=0, help_text="Higher ranks are better tiers.")
-    discount_percent = models.DecimalField(
+    rank = models.PositiveSmallIntegerField(
+        default=0, validators=numbers.RANK.validators(), help_text="Higher ranks are better tiers."
+    )
+    discount_percent = ReadableDecimalField(
         max_digits=5, decimal_places=2, validators=PERCENT_VALIDATORS, help_text="Discount off list price, in %."
     )
     mdf_eligible = models.BooleanField(default=False)
-    deal_protection_days = models.PositiveSmallIntegerField(default=90)
+    deal_protection_days = models.PositiveSmallIntegerField(default=90, validators=numbers.PROTECTION_DAYS.validators())
     requirements = models.TextField(blank=True)
 
     class Meta:
@@ -192,7 +206,7 @@ class Product(models.Model):
     name = models.CharField(max_length=200)
     description = models.TextField(blank=True)
     category = models.CharField(max_length=80, blank=True)
-    list_price = models.DecimalField(max_digits=14, decimal_places=4, validators=[MinValueValidator(Decimal("0"))])
+    list_price = ReadableDecimalField(max_digits=14, decimal_places=4, validators=numbers.PRICE.validators())
     currency = models.CharField(max_length=3, choices=CURRENCY_CHOICES, default="USD")
     active = models.BooleanField(default=True)
     created_at = models.DateTimeField(default=timezone.now)

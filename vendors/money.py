@@ -3,6 +3,8 @@
 from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
 
+from portal.numbers import PRICE
+
 # ISO 4217 minor units of the currencies vendors price in.
 MINOR_UNITS = {
     "USD": 2,
@@ -25,6 +27,13 @@ MINOR_UNITS = {
 CURRENCY_CHOICES = [(code, code) for code in MINOR_UNITS]
 
 HUNDRED = Decimal("100")
+
+# What the catalog's forms, the API and ``vendors.services`` say about a list price they cannot take.
+PRICE_ERRORS = {
+    "invalid": "Enter a price as a number, e.g. 1299.00.",
+    "min_value": "A price cannot be negative.",
+    "max_value": f"That price is too large: at most {PRICE.maximum:,}.",
+}
 
 
 def _exact(value, name: str) -> Decimal:

@@ -23,9 +23,11 @@ from django.utils import timezone
 from django.utils.text import slugify
 from guardian.shortcuts import assign_perm
 
+from portal import numbers
 from portal.notifications import services as notifications
 from vendors import access
 from vendors.models import (
+    ANNUAL_REVENUE_CHOICES,
     Distribution,
     Invitation,
     Membership,
@@ -36,6 +38,7 @@ from vendors.models import (
     Product,
     Tier,
 )
+from vendors.money import PRICE_ERRORS
 
 Role = Membership.Role
 Status = Partnership.Status
@@ -323,23 +326,21 @@ def _percent(value, field: str) -> Decimal:
         value = Decimal(str(value))
     except (InvalidOperation, TypeError, ValueError):
         raise ValidationError({field: "Enter a number."}) from None
-    if not value.is_finite() or value < 0 or value > 100:
-        raise ValidationError({field: "Enter a percentage between 0 and 100."})
-    return value
+    return numbers.PERCENT.clean(value, field, message="Enter a percentage between 0 and 100.")
 
 
 def _money(value, field: str) -> Decimal:
     try:
         value = Decimal(str(value))
     except (InvalidOperation, TypeError, ValueError):
-        raise ValidationError({field: "Enter a price as a number, e.g. 1299.00."}) from None
+        raise ValidationError({field: PRICE_ERRORS["invalid"]}) from None
     if not value.is_finite():
-        raise ValidationError({field: "Enter a price as a number, e.g. 1299.00."})
-    if value < 0:
-        raise ValidationError({field: "A price cannot be negative."})
-    if value >= Decimal("1e10"):
-        raise ValidationError({field: "That price is too large."})
-    return value
+        raise ValidationError({field: PRICE_ERRORS["invalid"]})
+    if value < numbers.PRICE.minimum:
+        raise ValidationError({field: PRICE_ERRORS["min_value"]})
+    if value > numbers.PRICE.maximum:
+        raise ValidationError({field: PRICE_ERRORS["max_value"]})
+    return numbers.PRICE.clean(value, field)
 
 
 TIER_FIELDS = ("name", "rank", "discount_percent", "mdf_eligible", "deal_protection_days", "requirements")
@@ -502,7 +503,10 @@ def partnership_apply(
     annual_revenue: str = "",
     distributor: Organization | None = None,
 ) -> Partnership:
-    """A partner's admin applies to a vendor's program from the directory."""
+    """A partner's admin applies to a vendor's program from the directory.
+
+    ``annual_revenue`` is one of the bands of ``ANNUAL_REVENUE_CHOICES`` (its key; empty: not said); the
+    application keeps its label, as the vendor reads it."""
     require_role(actor, partner)
     if partner.kind != Kind.PARTNER:
         raise ValidationError("Only partner organizations apply to vendor programs.")
@@ -510,6 +514,10 @@ def partnership_apply(
         raise ValidationError("This vendor is not accepting partner applications.")
     if not (message or "").strip():
         raise ValidationError({"message": "Tell the vendor why you want to partner with them."})
+    revenue_bands = dict(ANNUAL_REVENUE_CHOICES)
+    annual_revenue = annual_revenue or ""
+    if not isinstance(annual_revenue, str) or annual_revenue not in revenue_bands:
+        raise ValidationError({"annual_revenue": "Choose one of the revenue bands."})
     _check_distributor(vendor, distributor)
     existing = (
         Partnership.objects.filter(vendor=vendor, partner=partner, status__in=Partnership.OPEN_STATUSES)
@@ -529,7 +537,7 @@ def partnership_apply(
                 status=Status.APPLIED,
                 application_message=message.strip(),
                 application_region=(region or "").strip(),
-                application_annual_revenue=(annual_revenue or "").strip(),
+                application_annual_revenue=revenue_bands[annual_revenue] if annual_revenue else "",
             )
     except IntegrityError:
         raise ValidationError("You have already applied to this vendor.") from None

@@ -16,6 +16,7 @@ from rest_framework import mixins, serializers, viewsets
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
+from portal import numbers
 from portal.api import AutoSchema, Pagination, current_organization, query_filters
 from portal.notifications import kinds, selectors, services
 from portal.notifications.models import EmailMode, NotificationPreference, Receipt
@@ -23,7 +24,6 @@ from vendors.models import Organization
 from vendors.selectors import memberships_of_user
 
 ID_PATTERN = r"[0-9]+"
-MAX_ID = 2**63 - 1  # BigAutoField: a larger number is a field error, not a database overflow
 MODES = EmailMode.values
 
 
@@ -87,13 +87,14 @@ class NotificationSerializer(serializers.ModelSerializer):
 
 class UnreadCountSerializer(serializers.Serializer):
     unread = serializers.IntegerField(
+        read_only=True,
         help_text=f"Your unread notifications in your current organization, counted up to {selectors.BELL_CAP + 1} "
-        f"({selectors.BELL_CAP + 1} means that many or more)."
+        f"({selectors.BELL_CAP + 1} means that many or more).",
     )
 
 
 class MarkedSerializer(serializers.Serializer):
-    marked = serializers.IntegerField(help_text="How many notifications were marked as read.")
+    marked = serializers.IntegerField(read_only=True, help_text="How many notifications were marked as read.")
 
 
 class NotificationTypeSerializer(serializers.Serializer):
@@ -134,8 +135,8 @@ class PreferencesSerializer(serializers.Serializer):
     time_zone = serializers.CharField(
         max_length=64, help_text="An IANA time zone, e.g. `Europe/Berlin`; your daily digest follows it."
     )
-    digest_hour = serializers.IntegerField(
-        min_value=0, max_value=23, help_text="The hour (0–23, in your time zone) your daily digest arrives."
+    digest_hour = numbers.HOUR_OF_DAY.serializer_field(
+        help_text="The hour (0–23, in your time zone) your daily digest arrives."
     )
     email = EmailModesField(required=False, help_text="Types you leave out keep their setting (PUT).")
     types = NotificationTypeSerializer(
@@ -161,16 +162,12 @@ class PreferencesSerializer(serializers.Serializer):
 
 
 class NotificationFilters(serializers.Serializer):
-    vendor = serializers.IntegerField(
-        min_value=1, max_value=MAX_ID, required=False, help_text="Only notifications from this vendor (its id)."
-    )
+    vendor = numbers.ID.serializer_field(required=False, help_text="Only notifications from this vendor (its id).")
     unread = serializers.BooleanField(required=False, help_text="`true`: only the notifications you have not read.")
 
 
 class ReadAllSerializer(serializers.Serializer):
-    vendor = serializers.IntegerField(
-        min_value=1,
-        max_value=MAX_ID,
+    vendor = numbers.ID.serializer_field(
         required=False,
         allow_null=True,
         default=None,

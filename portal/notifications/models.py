@@ -10,11 +10,11 @@
 
 from django.conf import settings
 from django.contrib.contenttypes.models import ContentType
-from django.core.validators import MaxValueValidator
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone
 
+from portal import numbers
 from vendors.models import Organization
 
 
@@ -156,7 +156,7 @@ class NotificationSettings(models.Model):
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="notification_settings"
     )
     time_zone = models.CharField(max_length=64, default="UTC")
-    digest_hour = models.PositiveSmallIntegerField(default=8, validators=[MaxValueValidator(23)])
+    digest_hour = models.PositiveSmallIntegerField(default=8, validators=numbers.HOUR_OF_DAY.validators())
 
     class Meta:
         verbose_name_plural = "notification settings"

@@ -37,8 +37,17 @@ def post(client, partnership, action, body=None):
 # --- apply ----------------------------------------------------------------------------------------------------
 
 
+@pytest.mark.parametrize("revenue", ["-5", "5M", "1e9", 12])
+def test_annual_revenue_is_one_of_the_bands(api, channel, hooli, revenue):
+    """A number or free text is not a revenue band: a 400 on the field, and no application."""
+    before = Partnership.objects.count()
+    body = errors(apply(api(channel.initech_admin), hooli, annual_revenue=revenue))
+    assert list(body) == ["annual_revenue"]
+    assert Partnership.objects.count() == before
+
+
 def test_partner_admin_applies(api, channel, hooli):
-    response = apply(api(channel.initech_admin), hooli, region="Midwest", annual_revenue="1-5M")
+    response = apply(api(channel.initech_admin), hooli, region="Midwest", annual_revenue="1m-10m")
     assert response.status_code == 201, response.content
     body = response.json()
     assert body["status"] == "applied"
@@ -47,7 +56,7 @@ def test_partner_admin_applies(api, channel, hooli):
     assert body["tier"] is None
     assert body["application_message"] == "We resell cloud in Ohio."
     assert body["application_region"] == "Midwest"
-    assert body["application_annual_revenue"] == "1-5M"
+    assert body["application_annual_revenue"] == "$1M – $10M"
     # The vendor sees the application; the other partner does not.
     assert api(f.admin_of(hooli)).get(f"{API}/partnerships/{body['id']}/").json()["status"] == "applied"
     assert api(channel.umbrella_admin).get(f"{API}/partnerships/{body['id']}/").status_code == 404

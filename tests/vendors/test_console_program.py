@@ -69,7 +69,7 @@ def test_duplicate_tier_name_is_a_field_error(manager_client, channel):
         ("discount_percent", "-1", "greater than or equal to 0"),
         ("discount_percent", "abc", "Enter a number."),
         ("name", "", "This field is required."),
-        ("deal_protection_days", "-5", "greater than or equal to 0"),
+        ("deal_protection_days", "-5", "greater than or equal to 1"),
     ],
 )
 def test_bad_tier_input_writes_nothing(manager_client, channel, field, value, message):

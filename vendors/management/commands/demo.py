@@ -418,7 +418,7 @@ FOCUS = {
     "vaultline": "storage and virtualisation projects",
     "keystone": "cloud telephony",
 }
-REVENUES = ["US$1–5M", "US$5–10M", "US$10–25M", "US$25–50M", "US$50M+"]
+REVENUES = ["under-1m", "1m-10m", "10m-50m", "50m-250m", "over-250m"]
 DECLINE_REASONS = [
     "We need at least one certified engineer before we can approve. Please reapply once certified.",
     "Your region is already well covered by our Gold partners; we will contact you if that changes.",
