@@ -12,7 +12,7 @@ columns it is stored in:
   which fits ``numeric(14, 4)``;
 - a tally adds up at most ``MAX_TALLIED_ROWS`` amounts, which fits ``numeric(24, 4)``.
 
-``tests/test_numbers.py`` proves these by walking every form and serializer, and with hypothesis over the money
+``tests/portal/test_numbers.py`` proves these by walking every form and serializer, and with hypothesis over the money
 helpers.
 """
 
