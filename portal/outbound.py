@@ -34,6 +34,7 @@ from django.conf import settings
 from requests.adapters import HTTPAdapter
 from urllib3.connection import HTTPConnection, HTTPSConnection
 from urllib3.connectionpool import HTTPConnectionPool, HTTPSConnectionPool
+from urllib3.exceptions import HTTPError, ReadTimeoutError
 
 DEFAULTS = {
     "ONEPANE_OUTBOUND_ALLOW_LOOPBACK": False,
@@ -181,11 +182,11 @@ class Target:
     address: str
 
 
-def check_url(url: str, *, resolve_host: bool = True) -> Target | None:
-    """Check a URL as a fetch will: its scheme and, resolving its host once, every address of it.
+def check_url(url: str) -> Target:
+    """Check a URL as a fetch will: its scheme and, resolving its host once, every address it resolves to.
 
-    Raises ``OutboundRefused`` (or ``HostNotFound`` when the name does not resolve). ``resolve_host=False``
-    checks only the scheme and a host written as an IP address (and returns None).
+    Raises ``OutboundRefused``, or ``HostNotFound`` when the name does not resolve. The returned ``Target``
+    names the address to connect to.
     """
     allow_loopback = option("ONEPANE_OUTBOUND_ALLOW_LOOPBACK")
     try:
@@ -195,37 +196,27 @@ def check_url(url: str, *, resolve_host: bool = True) -> Target | None:
         raise SchemeRefused("This is not a valid web address.") from None
     scheme = parts.scheme.lower()
     host = (parts.hostname or "").rstrip(".")
-    if scheme not in ("https", "http") or not host:
-        raise SchemeRefused("Only https:// addresses can be used.")
-    if scheme == "http" and not allow_loopback:
+    if scheme not in ("https", "http") or not host or (scheme == "http" and not allow_loopback):
         raise SchemeRefused("Only https:// addresses can be used.")
     port = port or (443 if scheme == "https" else 80)
     try:
         addresses = [str(ipaddress.ip_address(host))]  # written as an address: nothing to resolve
     except ValueError:
-        addresses = []
-    if addresses:
-        pass
-    elif resolve_host:
         try:
             addresses = resolve(host, port)
         except (OSError, UnicodeError):
-            raise HostNotFound(f"{host} could not be found (no such name in DNS).") from None
+            addresses = []
         if not addresses:
-            raise HostNotFound(f"{host} could not be found (no such name in DNS).")
-    elif host == "localhost" or host.endswith(".localhost"):
-        addresses = ["127.0.0.1"]
+            raise HostNotFound(f"{host} could not be found (no such name in DNS).") from None
     for address in addresses:
         if not address_is_allowed(address, allow_loopback=allow_loopback):
             raise AddressRefused(
                 f"{host} is on a private or local network. Onepane only connects to addresses on the public internet."
             )
     # Where loopback is allowed (tests, local development), plain http too, but only to this machine.
-    on_this_machine = bool(addresses) and not any(address_is_allowed(a, allow_loopback=False) for a in addresses)
-    if scheme == "http" and not (allow_loopback and on_this_machine):
+    on_this_machine = not any(address_is_allowed(a, allow_loopback=False) for a in addresses)
+    if scheme == "http" and not on_this_machine:
         raise SchemeRefused("Only https:// addresses can be used.")
-    if not resolve_host:
-        return None
     return Target(scheme=scheme, host=host, port=port, address=addresses[0])
 
 
@@ -326,10 +317,11 @@ class GuardedAdapter(HTTPAdapter):
         except OutboundError:
             response.close()
             raise
-        except Exception as exc:  # urllib3 read errors: a timeout or a connection cut
+        except (ReadTimeoutError, TimeoutError):
             response.close()
-            if "timed out" in str(exc).lower():
-                raise OutboundTimeout(f"{host} did not send its answer in time.") from None
+            raise OutboundTimeout(f"{host} did not send its answer in time.") from None
+        except (HTTPError, OSError):  # cut off, or a body that does not decode
+            response.close()
             raise OutboundUnreachable(f"{host} closed the connection before its answer was complete.") from None
         response._content = b"".join(body)
         response._content_consumed = True

@@ -375,6 +375,20 @@ def test_nothing_listening_and_no_such_name_are_clear_messages(loopback, dns):
         outbound.fetch("https://nowhere.initech.example/")
 
 
+def test_an_answer_cut_short_is_a_clear_message(loopback, server):
+    def cut(handler):
+        handler.send_response(200)
+        handler.send_header("Content-Length", "1000")
+        handler.send_header("Connection", "close")
+        handler.end_headers()
+        handler.wfile.write(b"x" * 10)
+        handler.close_connection = True
+
+    server.routes["/cut"] = cut
+    with pytest.raises(outbound.OutboundUnreachable, match="closed the connection before its answer was complete"):
+        outbound.fetch(server.url("/cut"))
+
+
 def test_an_error_status_is_an_outbound_error(loopback, server):
     with pytest.raises(outbound.OutboundUnreachable, match=r"answered with an error \(HTTP 404\)"):
         outbound.fetch(server.url("/missing"))
