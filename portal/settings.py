@@ -222,7 +222,25 @@ SOCIALACCOUNT_LOGIN_ON_GET = False
 SOCIALACCOUNT_STORE_TOKENS = False
 SOCIALACCOUNT_QUERY_EMAIL = True
 SOCIALACCOUNT_OPENID_CONNECT_URL_PREFIX = "oidc"
-SOCIALACCOUNT_REQUESTS_TIMEOUT = 10
+SOCIALACCOUNT_REQUESTS_TIMEOUT = 10  # allauth's own; its fetches go through portal/outbound.py's limits below
+
+# Outbound requests to addresses a tenant chooses (portal/outbound.py: an IdP's OpenID discovery, token, userinfo
+# and key URLs, SAML metadata URLs; later CRM and webhook endpoints): https only, to public internet addresses only
+# (loopback, private, link-local, CGNAT, reserved ranges refused; the address checked is the one connected to),
+# timeouts in seconds, a size limit in bytes, each redirect checked. ONEPANE_OUTBOUND_ALLOW_LOOPBACK lets an IdP on
+# this machine be used, over plain http too (http://127.0.0.1:…, http://localhost:…): the tests turn it on for
+# the IdPs they start, local development may through the environment; it cannot be set in production. Private
+# networks are refused everywhere.
+ONEPANE_OUTBOUND_ALLOW_LOOPBACK = env.bool("ONEPANE_OUTBOUND_ALLOW_LOOPBACK", default=False)
+if PRODUCTION and ONEPANE_OUTBOUND_ALLOW_LOOPBACK:
+    raise ImproperlyConfigured("ONEPANE_OUTBOUND_ALLOW_LOOPBACK cannot be set when DJANGO_ENV=production.")
+ONEPANE_OUTBOUND_CONNECT_TIMEOUT = env.float("ONEPANE_OUTBOUND_CONNECT_TIMEOUT", default=5.0)
+ONEPANE_OUTBOUND_READ_TIMEOUT = env.float("ONEPANE_OUTBOUND_READ_TIMEOUT", default=10.0)
+ONEPANE_OUTBOUND_DEADLINE = env.float("ONEPANE_OUTBOUND_DEADLINE", default=20.0)  # for a whole response
+ONEPANE_OUTBOUND_MAX_BYTES = env.int("ONEPANE_OUTBOUND_MAX_BYTES", default=2 * 1024 * 1024)
+ONEPANE_OUTBOUND_MAX_REDIRECTS = env.int("ONEPANE_OUTBOUND_MAX_REDIRECTS", default=3)
+# SAML IdPs configured by a metadata URL: the URL is fetched (guarded) when the IdP is saved and again this often.
+ONEPANE_SAML_METADATA_REFRESH_EVERY = env.float("ONEPANE_SAML_METADATA_REFRESH_EVERY", default=4 * 3600.0)
 
 LANGUAGE_CODE = "en-us"
 TIME_ZONE = "UTC"
@@ -336,6 +354,10 @@ if PRODUCTION:
 # Deal registration: attachments up to this size (bytes); the beat job that expires registrations and warns
 # 14 and 3 days before runs this often (seconds).
 ONEPANE_DEAL_ATTACHMENT_MAX_BYTES = env.int("ONEPANE_DEAL_ATTACHMENT_MAX_BYTES", default=10 * 1024 * 1024)
+CELERY_BEAT_SCHEDULE["refresh-saml-metadata"] = {
+    "task": "portal.identity.tasks.refresh_saml_metadata",
+    "schedule": ONEPANE_SAML_METADATA_REFRESH_EVERY,
+}
 CELERY_BEAT_SCHEDULE["expire-deal-registrations"] = {
     "task": "deals.tasks.expire_registrations",
     "schedule": env.float("ONEPANE_DEAL_EXPIRY_EVERY", default=3600.0),

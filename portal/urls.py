@@ -3,6 +3,7 @@ from django.contrib import admin
 from django.urls import include, path
 
 from portal.identity import saml as identity_saml
+from portal.identity import views_sso as identity_views_sso
 
 urlpatterns = [
     path("", include("portal.urls_workspace")),
@@ -13,6 +14,8 @@ urlpatterns = [
     path("settings/", include("portal.identity.urls")),
     # allauth's SAML assertion consumer service, behind replay protection (portal/identity/saml.py).
     path("accounts/saml/<str:organization_slug>/acs/", identity_saml.acs),
+    # allauth's OpenID Connect login, with a clear page when the IdP cannot be fetched (portal/identity/views_sso.py).
+    path("accounts/oidc/<str:provider_id>/login/", identity_views_sso.oidc_login),
     path("accounts/", include("allauth.urls")),
     path("api/v1/", include("portal.urls_api")),
     path("admin/", admin.site.urls),

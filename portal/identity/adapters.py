@@ -17,8 +17,11 @@ checked in ``pre_social_login`` before anyone is logged in:
    In each case the person is made a member of the IdP's organization with the IdP's default role if they are
    not one yet (an existing member keeps their role), and that organization is the one they work in.
 
+Every fetch allauth makes of the IdP goes through ``portal.outbound`` (``get_requests_session``).
+
 Authentication errors (a state that does not match, an ID token for another audience or already expired, an
-IdP that cannot be reached) end on one page that says what went wrong (``on_authentication_error``).
+IdP that cannot be reached or that Onepane refuses to fetch) end on one page that says what went wrong
+(``on_authentication_error``).
 """
 
 from __future__ import annotations
@@ -34,6 +37,7 @@ from django.contrib.auth import get_user_model
 from django.db import transaction
 from django.shortcuts import render
 
+from portal import outbound
 from portal.identity.models import IdentityProvider
 from portal.identity.selectors_sso import (
     disabled_social_app_ids,
@@ -81,6 +85,13 @@ def _token_error_message(exception) -> str | None:
 
 
 class SocialAccountAdapter(DefaultSocialAccountAdapter):
+    # --- fetches ----------------------------------------------------------------------------------------------
+
+    def get_requests_session(self):
+        """Every fetch allauth makes (OpenID discovery, token, userinfo and key URLs of an organization's IdP)
+        goes through the guarded client: https, public addresses only, short timeouts, a size limit."""
+        return outbound.session()
+
     # --- which apps exist -------------------------------------------------------------------------------------
 
     def list_apps(self, request, provider=None, client_id=None):
@@ -263,6 +274,8 @@ class SocialAccountAdapter(DefaultSocialAccountAdapter):
             )
         elif exception is not None and (token_message := _token_error_message(exception)):
             message = token_message
+        elif isinstance(exception, outbound.OutboundError):
+            message = f"Onepane could not use your organization's identity provider: {exception}"
         elif exception is not None and exception.__class__.__module__.startswith("requests"):
             message = "Onepane could not reach your organization's identity provider. Try again in a moment."
         elif exception is not None:

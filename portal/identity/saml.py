@@ -30,6 +30,8 @@ from django.views.decorators.csrf import csrf_exempt
 from onelogin.saml2.constants import OneLogin_Saml2_Constants
 from onelogin.saml2.idp_metadata_parser import OneLogin_Saml2_IdPMetadataParser
 
+from portal import outbound
+
 logger = logging.getLogger(__name__)
 
 # Attribute names as IdPs send them: the OIDs of eduPerson/inetOrgPerson (SimpleSAMLphp, Shibboleth, Keycloak),
@@ -112,14 +114,24 @@ def idp_settings_from_xml(metadata_xml: str, entity_id: str = "") -> dict:
     return result
 
 
+def metadata_fetch(url: str) -> str:
+    """The IdP metadata XML at ``url``, fetched through the guarded client."""
+    try:
+        return outbound.fetch(url, headers={"Accept": "application/samlmetadata+xml, application/xml"}).text
+    except outbound.OutboundError as exc:
+        raise SamlMetadataError(f"The IdP metadata could not be fetched: {exc}") from None
+
+
 def app_settings(idp, *, allow_idp_initiated: bool = False) -> dict:
     """``SocialApp.settings`` for a SAML ``IdentityProvider``.
 
-    The IdP comes from its metadata URL (fetched and cached by allauth) or, without one, from the pasted metadata
-    XML. Assertions must be signed and are checked strictly; IdP-initiated logins are refused unless allowed.
+    The IdP comes from its metadata URL or, without one, from the pasted metadata XML. The URL is fetched here,
+    through the guarded client (``portal.outbound``), and what it says is stored: allauth is never handed a
+    ``metadata_url``, which it would fetch itself, unguarded. ``identity_provider_refresh_metadata`` fetches it
+    again. Assertions must be signed and are checked strictly; IdP-initiated logins are refused unless allowed.
     """
     if idp.metadata_url:
-        idp_block = {"entity_id": idp.idp_entity_id or None, "metadata_url": idp.metadata_url}
+        idp_block = idp_settings_from_xml(metadata_fetch(idp.metadata_url), idp.idp_entity_id)
     elif idp.metadata_xml:
         idp_block = idp_settings_from_xml(idp.metadata_xml, idp.idp_entity_id)
     else:

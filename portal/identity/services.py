@@ -3,6 +3,7 @@
 - ``identity_provider_save``: create or change an organization's IdP (OpenID Connect or SAML 2.0) and keep the
   allauth ``SocialApp`` that runs the protocol in step with it, in one transaction. allauth only ever reads the
   SocialApp; this module is the only place that writes it.
+- ``identity_provider_refresh_metadata``: fetch a SAML IdP's metadata URL again (the beat, every few hours).
 - ``identity_provider_set_enabled``: switch an IdP on or off (at most one enabled per organization).
 - ``domain_add`` / ``domain_remove``: an organization's admin claims an email domain (pending) or drops one.
   A domain belongs to one organization only.
@@ -13,7 +14,7 @@
 
 from __future__ import annotations
 
-import ipaddress
+import logging
 import re
 import secrets
 from urllib.parse import urlsplit
@@ -23,10 +24,12 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.text import slugify
 
+from portal import outbound
 from portal.identity.models import IdentityProvider, VerifiedDomain
 from vendors.models import Membership, Organization
 from vendors.services import require_role
 
+logger = logging.getLogger(__name__)
 Protocol = IdentityProvider.Protocol
 ADMIN_ONLY = (Membership.Role.ADMIN,)
 
@@ -63,13 +66,20 @@ DOMAIN_RE = re.compile(r"^(?=.{1,253}$)([a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)+
 # --- identity providers ---------------------------------------------------------------------------------------
 
 
-def _is_loopback(host: str) -> bool:
-    if host == "localhost":
-        return True
+def _check_fetchable(url: str, field: str, label: str) -> None:
+    """Refuse, as a field error, a URL Onepane will not fetch: not https, or on a private or local network.
+
+    Checked again at every fetch (``portal.outbound``): DNS can change after the save. A name that does not
+    resolve yet is accepted here, for an IdP whose DNS is set up after it is configured.
+    """
     try:
-        return ipaddress.ip_address(host).is_loopback
-    except ValueError:
-        return False
+        outbound.check_url(url)
+    except outbound.HostNotFound:
+        pass
+    except outbound.SchemeRefused:
+        raise ValidationError({field: f"{label} must be an https:// address."}) from None
+    except outbound.OutboundRefused as exc:
+        raise ValidationError({field: str(exc)}) from None
 
 
 def _clean_issuer(issuer_url: str) -> str:
@@ -79,11 +89,7 @@ def _clean_issuer(issuer_url: str) -> str:
             {"issuer_url": "Enter the issuer URL your identity provider shows, e.g. https://login.example.com."}
         )
     parts = urlsplit(issuer_url)
-    if parts.scheme not in ("https", "http") or not parts.hostname:
-        raise ValidationError({"issuer_url": "The issuer URL must be an https:// address."})
-    if parts.scheme == "http" and not _is_loopback(parts.hostname):
-        # Plain http only for an IdP on this machine (local development and the tests).
-        raise ValidationError({"issuer_url": "The issuer URL must be an https:// address."})
+    _check_fetchable(issuer_url, "issuer_url", "The issuer URL")
     if parts.query or parts.fragment:
         raise ValidationError({"issuer_url": "The issuer URL has no query string or fragment."})
     suffix = "/.well-known/openid-configuration"
@@ -119,8 +125,8 @@ def _social_app_fields(idp: IdentityProvider) -> dict:
         raise ValidationError("SAML 2.0 is not available on this installation yet: use OpenID Connect.")
     try:
         app_settings = saml.app_settings(idp)
-    except ValueError as exc:  # the metadata cannot be used (saml.SamlMetadataError)
-        raise ValidationError({"metadata_xml": str(exc)}) from None
+    except ValueError as exc:  # the metadata cannot be fetched or used (saml.SamlMetadataError)
+        raise ValidationError({"metadata_url" if idp.metadata_url else "metadata_xml": str(exc)}) from None
     # allauth finds a SAML app by client_id (the slug in /accounts/saml/<slug>/...).
     return {
         "provider": "saml",
@@ -217,10 +223,8 @@ def identity_provider_save(
         idp.idp_entity_id = (idp_entity_id or "").strip()
         if not (idp.metadata_url or idp.metadata_xml):
             raise ValidationError({"metadata_url": "Enter the IdP metadata URL, or paste its metadata XML."})
-        if idp.metadata_url and urlsplit(idp.metadata_url).scheme != "https":
-            host = urlsplit(idp.metadata_url).hostname or ""
-            if not _is_loopback(host):
-                raise ValidationError({"metadata_url": "The metadata URL must be an https:// address."})
+        if idp.metadata_url:
+            _check_fetchable(idp.metadata_url, "metadata_url", "The metadata URL")
         idp.issuer_url = idp.client_id = idp.client_secret = ""
 
     if idp.enabled:
@@ -232,6 +236,36 @@ def identity_provider_save(
     idp.save()
     _sync_social_app(idp)
     return idp
+
+
+def identity_provider_refresh_metadata(*, idp: IdentityProvider) -> bool:
+    """Fetch a SAML IdP's metadata URL again (a signing key rollover) and store what it says in allauth's app.
+
+    For the beat, so no actor: it changes nothing the organization's admin chose. When the metadata cannot be
+    fetched or used (the address now resolves to a private network, the IdP is down), the stored settings stay
+    and the failure is logged; returns whether they were refreshed.
+    """
+    if idp.protocol != Protocol.SAML or not idp.metadata_url or idp.social_app_id is None:
+        return False
+    from portal.identity import saml
+
+    try:
+        app_settings = saml.app_settings(idp)
+    except saml.SamlMetadataError as exc:
+        logger.warning("SAML metadata of %s not refreshed: %s", idp.slug, exc)
+        return False
+    with transaction.atomic():
+        app = type(idp.social_app).objects.select_for_update().get(pk=idp.social_app_id)
+        # Keep what was set on the app beyond the metadata (e.g. IdP-initiated logins allowed).
+        app.settings = {**app.settings, "idp": app_settings["idp"]}
+        app.save(update_fields=["settings"])
+    return True
+
+
+def identity_providers_refresh_metadata() -> int:
+    """Refresh the metadata of every enabled SAML IdP configured by URL; the number refreshed."""
+    idps = IdentityProvider.objects.filter(protocol=Protocol.SAML, enabled=True).exclude(metadata_url="")
+    return sum(identity_provider_refresh_metadata(idp=idp) for idp in idps.select_related("social_app"))
 
 
 @transaction.atomic

@@ -6,6 +6,8 @@
 - ``sso_start`` (/settings/sso/start/): home-realm discovery. The login form posts here: an email of a verified
   domain of an organization with an enabled IdP goes straight to that IdP (the login starts from this POST, so
   no GET ever starts one); any other email goes on to the password login, with the email filled in.
+- ``oidc_login`` (/accounts/oidc/<slug>/login/): allauth's, with the same clear page when the IdP cannot be
+  fetched (``portal.outbound`` refused its address, or it is down).
 """
 
 from __future__ import annotations
@@ -23,6 +25,7 @@ from django.urls import NoReverseMatch, reverse
 from django.utils.http import url_has_allowed_host_and_scheme, urlencode
 from django.views.decorators.http import require_http_methods
 
+from portal import outbound
 from portal.identity import selectors_sso, services
 from portal.identity.forms_sso import DomainForm, IdentityProviderForm
 from portal.identity.models import IdentityProvider
@@ -157,6 +160,30 @@ def _next_url(request) -> str:
     return ""
 
 
+def _unreachable(request, idp: IdentityProvider | None, exc: Exception):
+    logger.warning("Identity provider %s not fetched: %s", idp.slug if idp else "?", exc)
+    name = f"{idp.name}, your organization's identity provider" if idp else "your organization's identity provider"
+    if isinstance(exc, outbound.OutboundError):
+        message = f"Onepane could not use {name}: {exc} Ask your administrator to check the single sign-on settings."
+    else:
+        message = f"Onepane could not reach {name}. Try again in a moment, or ask your administrator."
+    return render(
+        request, "identity/sso_error.html", {"title": "Single sign-on failed", "message": message}, status=502
+    )
+
+
+def oidc_login(request, provider_id: str):
+    """allauth's OpenID Connect login (/accounts/oidc/<slug>/login/), with a clear page when the IdP's discovery
+    document cannot be fetched (allauth lets that exception through): refused by ``portal.outbound`` or down."""
+    from allauth.socialaccount.providers.openid_connect.views import login
+
+    try:
+        return login(request, provider_id)
+    except (requests.RequestException, ValueError, KeyError) as exc:
+        idp = IdentityProvider.objects.filter(slug=provider_id).first()
+        return _unreachable(request, idp, exc)
+
+
 @require_http_methods(["GET", "POST"])
 def sso_start(request):
     """The login form's first step: the email decides between the organization's IdP and a password."""
@@ -169,17 +196,7 @@ def sso_start(request):
         try:
             return provider.redirect(request, AuthProcess.LOGIN, next_url=_next_url(request) or None)
         except (requests.RequestException, ValueError, KeyError) as exc:
-            logger.warning("Identity provider %s unreachable: %s", idp.slug, exc)
-            return render(
-                request,
-                "identity/sso_error.html",
-                {
-                    "title": "Single sign-on failed",
-                    "message": f"Onepane could not reach {idp.name}, your organization's identity provider. Try "
-                    "again in a moment, or ask your administrator.",
-                },
-                status=502,
-            )
+            return _unreachable(request, idp, exc)
     if email and not request.POST.get("password"):
         query = {"email": email}
         if next_url := _next_url(request):

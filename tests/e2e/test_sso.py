@@ -33,7 +33,8 @@ def partner(transactional_db):
 
 
 @pytest.fixture
-def provider(live_server, partner):
+def provider(live_server, partner, settings):
+    settings.ONEPANE_OUTBOUND_ALLOW_LOOPBACK = True  # the provider runs on this machine, over plain http
     port = free_port()
     callback = live_server.url + reverse("openid_connect_callback", kwargs={"provider_id": partner.slug})
     server = start_oidc_server(port=port, redirect_uris=[callback])

@@ -89,7 +89,14 @@ class SSOSetup:
 
 
 @pytest.fixture
-def oidc_sso(live_server):
+def local_idps_allowed(settings):
+    """The IdPs these tests start listen on loopback over plain http, which Onepane refuses unless told (never
+    in production): ``ONEPANE_OUTBOUND_ALLOW_LOOPBACK``."""
+    settings.ONEPANE_OUTBOUND_ALLOW_LOOPBACK = True
+
+
+@pytest.fixture
+def oidc_sso(live_server, local_idps_allowed):
     """``oidc_sso(organization, domain, **knobs)``: the organization verifies ``domain``, configures an enabled
     OpenID Connect IdP (as its admin would) and a real provider is started for it on loopback."""
     from portal.identity import services

@@ -26,6 +26,7 @@ from portal.identity.services import identity_provider_save
 from tests import factories as f
 from tests.identity.conftest_saml import USERS, saml_idp  # noqa: F401  (the IdP fixture)
 from tests.identity.saml_idp import ServiceProvider
+from tests.local_http import LocalServer, answer, certificate_base64, saml_idp_metadata, self_signed
 
 pytestmark = [pytest.mark.idp, pytest.mark.django_db(transaction=True)]
 
@@ -102,7 +103,7 @@ def sp_entity_id_for(base: str, idp: IdentityProvider) -> str:
 
 
 @pytest.fixture
-def base_url(live_server, settings):
+def base_url(live_server, settings, local_idps_allowed):
     settings.ONEPANE_BASE_URL = live_server.url
     return live_server.url
 
@@ -152,24 +153,35 @@ def assert_refused(response: requests.Response, browser: Browser):
 # --- app_settings ---------------------------------------------------------------------------------------------
 
 
-def test_app_settings_from_the_metadata_url(initech, settings):
+def test_app_settings_from_the_metadata_url(initech, settings, tmp_path):
+    """The metadata URL is fetched by Onepane's guarded client and what it says is stored: allauth never gets a
+    ``metadata_url`` (it would fetch it itself, unguarded)."""
     settings.ONEPANE_BASE_URL = "https://portal.onepane.example"
-    idp = IdentityProvider(
-        organization=initech,
-        protocol="saml",
-        slug="initech",
-        metadata_url="https://idp.initech.example/metadata",
-        idp_entity_id="https://idp.initech.example/entity",
-    )
-    result = saml.app_settings(idp)
+    settings.ONEPANE_OUTBOUND_ALLOW_LOOPBACK = True
+    cert = certificate_base64(self_signed(tmp_path, ["idp.initech.example"])[0])
+    xml = saml_idp_metadata(cert, entity_id="https://idp.initech.example/entity")
+    server = LocalServer(routes={"/metadata": lambda h: answer(h, 200, xml)}).start()
+    try:
+        idp = IdentityProvider(
+            organization=initech,
+            protocol="saml",
+            slug="initech",
+            metadata_url=server.url("/metadata"),
+            idp_entity_id="https://idp.initech.example/entity",
+        )
+        result = saml.app_settings(idp)
+    finally:
+        server.stop()
     assert result["idp"] == {
         "entity_id": "https://idp.initech.example/entity",
-        "metadata_url": "https://idp.initech.example/metadata",
+        "sso_url": "https://idp.initech.example/sso",
+        "x509cert": cert,
     }
     assert result["sp"] == {"entity_id": "https://portal.onepane.example/accounts/saml/initech/metadata/"}
     assert set(result["attribute_mapping"]) == {"uid", "email", "first_name", "last_name"}
     advanced = result["advanced"]
     assert advanced["strict"] and advanced["want_assertion_signed"] and advanced["reject_idp_initiated_sso"]
+    idp.metadata_url, idp.metadata_xml = "", xml.decode()
     assert saml.app_settings(idp, allow_idp_initiated=True)["advanced"]["reject_idp_initiated_sso"] is False
 
 
