@@ -26,9 +26,12 @@ from django.conf import settings as django_settings
 from django.core.cache import caches
 from django.core.cache.backends.base import BaseCache
 from django.urls import reverse
+from onelogin.saml2.constants import OneLogin_Saml2_Constants
 
 from portal import settings as portal_settings
 from portal.cache import ResilientRedisCache
+from portal.identity import saml
+from portal.identity.models import SamlAssertion
 from tests import factories as f
 from tests.isolation.endpoints import endpoints
 from tests.portal.helpers import client_for, main_text
@@ -241,3 +244,24 @@ def test_with_redis_up_rate_limits_are_enforced(client, channel, redis_up):
         assert client.post(LOGIN, {"login": rep.email, "password": "guess-guess-guess"}).status_code == 200
     assert client.post(LOGIN, {"login": rep.email, "password": f.PASSWORD}).status_code == 429
     assert redis_up.breaker.failures == 0
+
+
+def test_with_redis_down_a_saml_assertion_is_still_accepted_once_only(redis_down, db):
+    """The SAML replay memory is in the database: an outage neither lets a replay through nor blocks logins.
+    (The whole flow against a real IdP: tests/identity/test_saml.py::test_a_replayed_assertion_is_refused.)"""
+    soon = int(time.time()) + 300
+    first = saml.assertion_remember(idp_entity_id="https://idp.example/", assertion_id="_a1", not_on_or_after=soon)
+    again = saml.assertion_remember(idp_entity_id="https://idp.example/", assertion_id="_a1", not_on_or_after=soon)
+    other_idp = saml.assertion_remember(
+        idp_entity_id="https://other.example/", assertion_id="_a1", not_on_or_after=soon
+    )
+    assert (first, again, other_idp) == (True, False, True)
+    assert redis_down.breaker.attempts == 0  # the cache is not asked at all
+
+
+def test_saml_assertions_are_forgotten_once_expired(db):
+    past = int(time.time()) - OneLogin_Saml2_Constants.ALLOWED_CLOCK_DRIFT - 10
+    assert saml.assertion_remember(idp_entity_id="https://idp.example/", assertion_id="_old", not_on_or_after=past)
+    time.sleep(1.1)  # the shortest memory is one second
+    assert saml.assertion_remember(idp_entity_id="https://idp.example/", assertion_id="_new", not_on_or_after=None)
+    assert SamlAssertion.objects.count() == 1  # the expired one went when the next was remembered
