@@ -119,9 +119,24 @@ AUTH_USER_MODEL = "portal.User"
 
 REDIS_URL = env.str("REDIS_URL", default="")
 if REDIS_URL:
-    CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}}
+    # A Redis outage costs caching, not pages (portal/cache.py): short timeouts, Redis skipped for SKIP_FOR
+    # seconds after a failure, cache reads miss and writes do nothing meanwhile, logged once per LOG_EVERY seconds.
+    CACHES = {
+        "default": {
+            "BACKEND": "portal.cache.ResilientRedisCache",
+            "LOCATION": REDIS_URL,
+            "SKIP_FOR": env.float("CACHE_SKIP_FOR", default=5.0),
+            "LOG_EVERY": env.float("CACHE_LOG_EVERY", default=60.0),
+            "OPTIONS": {
+                "socket_connect_timeout": env.float("CACHE_CONNECT_TIMEOUT", default=0.25),
+                "socket_timeout": env.float("CACHE_TIMEOUT", default=0.5),
+            },
+        }
+    }
 else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+# Sessions live in the database, never only in the cache: a Redis outage must not log everyone out.
+SESSION_ENGINE = "django.contrib.sessions.backends.db"
 
 AUTHENTICATION_BACKENDS = [
     "django.contrib.auth.backends.ModelBackend",
@@ -313,8 +328,15 @@ CELERY_TASK_DEFAULT_QUEUE = env.str("CELERY_QUEUE", default="onepane")
 # A request that cannot reach Redis gives up quickly: the outbox row is written and the beat re-sends it.
 CELERY_BROKER_CONNECTION_TIMEOUT = env.float("CELERY_BROKER_CONNECTION_TIMEOUT", default=2.0)
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
-# A task whose worker died unacknowledged goes back to the queue after this many seconds.
-CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": env.int("CELERY_VISIBILITY_TIMEOUT", default=3600)}
+# Publishing retries once, at once (Celery's default is three retries with waits): a request is not held.
+CELERY_TASK_PUBLISH_RETRY_POLICY = {"max_retries": 1, "interval_start": 0, "interval_step": 0.2, "interval_max": 0.2}
+CELERY_BROKER_TRANSPORT_OPTIONS = {
+    # A task whose worker died unacknowledged goes back to the queue after this many seconds.
+    "visibility_timeout": env.int("CELERY_VISIBILITY_TIMEOUT", default=3600),
+    # A broker that accepted the connection but does not answer (hung, or gone behind a firewall) is given up
+    # after this many seconds; without it a publish waits forever, and the request with it.
+    "socket_timeout": env.float("CELERY_BROKER_SOCKET_TIMEOUT", default=2.0),
+}
 CELERY_BEAT_SCHEDULE = {
     "resend-pending-emails": {"task": "portal.notifications.tasks.resend_pending_emails", "schedule": 60.0},
     "send-due-digests": {"task": "portal.notifications.tasks.send_due_digests", "schedule": 900.0},

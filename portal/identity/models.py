@@ -6,6 +6,7 @@
   that domain to the organization's IdP; just-in-time provisioning and account linking accept only emails of
   the IdP's own organization's verified domains.
 - ``ApiToken``: a personal token for the REST API. Only a hash of it is stored; it sees what its owner sees.
+- ``SamlAssertion``: a SAML assertion Onepane accepted, remembered until it expires so it is never accepted again.
 """
 
 from django.conf import settings
@@ -100,3 +101,16 @@ class ApiToken(models.Model):
     @property
     def is_active(self) -> bool:
         return self.revoked_at is None and (self.expires_at is None or self.expires_at > timezone.now())
+
+
+class SamlAssertion(models.Model):
+    """A SAML assertion Onepane accepted, kept until it expires so that a replay of it is refused
+    (``portal.identity.saml``). In the database rather than the cache, so the check holds in every web process
+    and through a Redis outage: a replay check that lets assertions through when the cache is down is no check."""
+
+    # sha256 of the IdP's entity id and the assertion's ID.
+    digest = models.CharField(max_length=64, unique=True)
+    expires_at = models.DateTimeField(db_index=True)
+
+    def __str__(self):
+        return self.digest

@@ -8,9 +8,9 @@
   signature, audience, destination and validity window of an assertion but keeps no memory of the assertions it
   has accepted. allauth refuses a response to an SP-initiated login whose state was already used, but an
   IdP-initiated response carries no state, and a captured response could be posted again until it expires. So
-  the ID of every valid assertion is remembered in the cache until its ``NotOnOrAfter`` (plus the allowed clock
-  drift), and an assertion seen before is refused. The cache must be shared by every web process (Redis in
-  production) for this to hold across processes.
+  the ID of every valid assertion is remembered until its ``NotOnOrAfter`` (plus the allowed clock drift), and an
+  assertion seen before is refused. It is remembered in the database (``SamlAssertion``), not the cache: the
+  check holds across web processes and through a Redis outage, where a cache would degrade to remembering nothing.
 """
 
 from __future__ import annotations
@@ -18,19 +18,21 @@ from __future__ import annotations
 import hashlib
 import logging
 import time
+from datetime import timedelta
 
 from allauth.socialaccount.helpers import render_authentication_error
 from allauth.socialaccount.providers.saml import views as allauth_saml_views
 from allauth.socialaccount.providers.saml.utils import build_auth, get_app_or_404
 from django.conf import settings
-from django.core.cache import cache
 from django.http import HttpRequest, HttpResponse
 from django.urls import reverse
+from django.utils import timezone
 from django.views.decorators.csrf import csrf_exempt
 from onelogin.saml2.constants import OneLogin_Saml2_Constants
 from onelogin.saml2.idp_metadata_parser import OneLogin_Saml2_IdPMetadataParser
 
 from portal import outbound
+from portal.identity.services import saml_assertion_remember
 
 logger = logging.getLogger(__name__)
 
@@ -63,7 +65,6 @@ ATTRIBUTE_MAPPING = {
     ],
 }
 
-REPLAY_CACHE_PREFIX = "identity:saml:assertion:"
 # When an assertion carries no NotOnOrAfter (strict mode requires one on the bearer confirmation, so this is a
 # fallback only), remember it this long.
 REPLAY_FALLBACK_SECONDS = 60 * 60
@@ -159,8 +160,7 @@ def assertion_remember(*, idp_entity_id: str, assertion_id: str, not_on_or_after
         timeout = int(not_on_or_after - time.time()) + OneLogin_Saml2_Constants.ALLOWED_CLOCK_DRIFT
     else:
         timeout = REPLAY_FALLBACK_SECONDS
-    # cache.add is atomic: of two requests racing with the same assertion, one wins.
-    return cache.add(REPLAY_CACHE_PREFIX + digest, 1, timeout=max(timeout, 1))
+    return saml_assertion_remember(digest=digest, expires_at=timezone.now() + timedelta(seconds=max(timeout, 1)))
 
 
 @csrf_exempt

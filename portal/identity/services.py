@@ -7,6 +7,7 @@
 - ``identity_provider_set_enabled``: switch an IdP on or off (at most one enabled per organization).
 - ``domain_add`` / ``domain_remove``: an organization's admin claims an email domain (pending) or drops one.
   A domain belongs to one organization only.
+- ``saml_assertion_remember``: remember an accepted SAML assertion until it expires (replay protection).
 - ``domain_verify``: a platform admin verifies a pending domain, after checking out of band that the
   organization owns it (the admin's "verify" action). Only verified domains route people to an IdP and let an
   IdP provision or link accounts.
@@ -17,6 +18,7 @@ from __future__ import annotations
 import logging
 import re
 import secrets
+from datetime import datetime
 from urllib.parse import urlsplit
 
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -25,7 +27,7 @@ from django.utils import timezone
 from django.utils.text import slugify
 
 from portal import outbound
-from portal.identity.models import IdentityProvider, VerifiedDomain
+from portal.identity.models import IdentityProvider, SamlAssertion, VerifiedDomain
 from vendors.models import Membership, Organization
 from vendors.services import require_role
 
@@ -282,6 +284,20 @@ def identity_provider_set_enabled(*, actor, idp: IdentityProvider, enabled: bool
     idp.updated_at = timezone.now()
     idp.save(update_fields=["enabled", "updated_at"])
     return idp
+
+
+def saml_assertion_remember(*, digest: str, expires_at: datetime) -> bool:
+    """Remember an accepted SAML assertion until ``expires_at``. False if it is remembered already (a replay).
+
+    Assertions past their expiry are forgotten first (python3-saml refuses them anyway); the unique digest
+    decides between two requests racing with the same assertion: one wins."""
+    SamlAssertion.objects.filter(expires_at__lte=timezone.now()).delete()
+    try:
+        with transaction.atomic():
+            SamlAssertion.objects.create(digest=digest, expires_at=expires_at)
+    except IntegrityError:
+        return False
+    return True
 
 
 # --- verified domains -----------------------------------------------------------------------------------------

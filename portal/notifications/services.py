@@ -70,6 +70,11 @@ def absolute(path: str) -> str:
 # --- the outbox ---------------------------------------------------------------------------------------------
 
 
+# Hand an email to the broker with one try: when Redis is down the publish fails at once (kombu's ``retry=False``
+# path still waits out the connect timeout) and the row stays pending for the beat's re-send.
+PUBLISH_ONCE = {"retry": True, "retry_policy": {"max_retries": 0}}
+
+
 def _enqueue_after_commit(email_ids: list[int]) -> None:
     if not email_ids:
         return
@@ -79,7 +84,7 @@ def _enqueue_after_commit(email_ids: list[int]) -> None:
 
         for pk in email_ids:
             try:
-                deliver_email.apply_async((pk,), retry=False)
+                deliver_email.apply_async((pk,), **PUBLISH_ONCE)
             except Exception:  # the broker is down: the row stays pending and the beat re-sends it
                 logger.warning("Could not enqueue email %s; the re-send job will deliver it.", pk, exc_info=True)
                 return
@@ -256,7 +261,7 @@ def emails_resend_pending(*, now: datetime | None = None, limit: int = 500) -> i
 
         for pk in ids:
             try:
-                deliver_email.apply_async((pk,), retry=False)
+                deliver_email.apply_async((pk,), **PUBLISH_ONCE)
             except Exception:
                 logger.warning("The broker is still unreachable; %s emails wait for the next run.", len(ids))
                 OutgoingEmail.objects.filter(pk__in=ids, status=OutgoingEmail.Status.PENDING).update(enqueued_at=cutoff)

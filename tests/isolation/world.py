@@ -842,6 +842,7 @@ class Rules:
         USER: "people are shown through memberships and event authors (see ``mentionable``)",
         IDP: "an organization's identity provider, shown to its own admins alone on /settings/sso/",
         DOMAIN: "an organization's email domains, shown to its own admins alone on /settings/sso/",
+        "identity.SamlAssertion": "the SAML replay memory: digests of accepted assertions, shown to nobody",
         TALLY: "a vendor's or distributor's kept deal totals: shown as its lists' totals, scanned with the lists",
         LEAD_TALLY: "a vendor's or distributor's kept lead counts: shown as its lists' counts, scanned with them",
     }
