@@ -608,6 +608,14 @@ class DealViewSet(_ScopedViewSet):
     def _require_partner(self, deal):
         if deal.partner_id not in access.organization_ids(self.request.user):
             raise PermissionDenied("Only the partner who registered it may do this.")
+        self._require_writable(deal)
+
+    def _require_writable(self, deal):
+        """The partner writes only while the partnership is active (a 403 saying why, once it is suspended or
+        ended); the vendor and the distributor keep acting on the registration."""
+        side = services.side_of(self.request.user, deal)
+        if side is not None and side.pk == deal.partner_id:
+            access.require_program_access(self.request.user, deal.partnership, "registration", vendor=deal.vendor)
 
     def _require_vendor_manager(self, deal):
         require_role(self.request.user, deal.vendor, MANAGER_ROLES)
@@ -686,6 +694,7 @@ class DealViewSet(_ScopedViewSet):
     def comments(self, request, pk=None):
         deal = self.get_object()
         if request.method == "POST":
+            self._require_writable(deal)
             data = _input(DealCommentInputSerializer, request)
             comment = services.deal_comment(actor=request.user, deal=deal, body=data["body"])
             comment = selectors.thread(request.user, deal).get(pk=comment.pk)

@@ -646,8 +646,10 @@ class LeadViewSet(_ScopedViewSet):
     # again, in their transaction) ---
 
     def _require_partner(self, lead):
+        """The partner holding the lead, while its partnership with the vendor is active (else a 403 saying why)."""
         if lead.partner_id is None or lead.partner_id not in access.organization_ids(self.request.user):
             raise PermissionDenied("Only the partner holding this lead may do this.")
+        access.require_program_access(self.request.user, lead.partnership, "lead", vendor=lead.vendor)
 
     def _require_vendor_manager(self, vendor):
         if vendor.kind != Organization.Kind.VENDOR:
