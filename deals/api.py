@@ -19,6 +19,7 @@ from drf_spectacular.utils import extend_schema, extend_schema_field, extend_sch
 from rest_framework import exceptions, serializers, status
 from rest_framework.decorators import action
 from rest_framework.parsers import FormParser, MultiPartParser
+from rest_framework.permissions import SAFE_METHODS
 from rest_framework.response import Response
 
 from deals import selectors, services
@@ -597,6 +598,17 @@ class DealViewSet(_ScopedViewSet):
     def retrieve(self, request, pk=None):
         return Response(self._detail(self.get_object()))
 
+    def get_object(self):
+        """The registration the URL names. A write by its partner's people once the partnership is suspended or
+        ended is a 403 saying why, whatever the action and the body (the services refuse it too); the vendor and
+        the distributor keep acting on it."""
+        deal = super().get_object()
+        if self.request.method not in SAFE_METHODS:
+            side = services.side_of(self.request.user, deal)
+            if side is not None and side.pk == deal.partner_id:
+                access.require_program_access(self.request.user, deal.partnership, "registration", vendor=deal.vendor)
+        return deal
+
     def _page(self, serializer_class, rows, **context):
         """A registration's comments, history, files or conflicts: paginated as every list of the API."""
         page = self.paginate_queryset(rows)
@@ -608,14 +620,6 @@ class DealViewSet(_ScopedViewSet):
     def _require_partner(self, deal):
         if deal.partner_id not in access.organization_ids(self.request.user):
             raise PermissionDenied("Only the partner who registered it may do this.")
-        self._require_writable(deal)
-
-    def _require_writable(self, deal):
-        """The partner writes only while the partnership is active (a 403 saying why, once it is suspended or
-        ended); the vendor and the distributor keep acting on the registration."""
-        side = services.side_of(self.request.user, deal)
-        if side is not None and side.pk == deal.partner_id:
-            access.require_program_access(self.request.user, deal.partnership, "registration", vendor=deal.vendor)
 
     def _require_vendor_manager(self, deal):
         require_role(self.request.user, deal.vendor, MANAGER_ROLES)
@@ -694,7 +698,6 @@ class DealViewSet(_ScopedViewSet):
     def comments(self, request, pk=None):
         deal = self.get_object()
         if request.method == "POST":
-            self._require_writable(deal)
             data = _input(DealCommentInputSerializer, request)
             comment = services.deal_comment(actor=request.user, deal=deal, body=data["body"])
             comment = selectors.thread(request.user, deal).get(pk=comment.pk)
