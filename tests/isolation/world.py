@@ -25,8 +25,9 @@ Deal registrations are made through ``deals.services`` too (``World._deals``): P
 that is P0's alone, under review, more information asked, approved with comments from each side, a file and an
 extension waiting, rejected), a second partner at V0 whose registrations of the same customers conflict with P0's
 (the vendor sees the ``DealConflict``; neither partner, nor the distributor in between, may learn of it: the
-sweep looks for any word of a conflict in what they are shown), registrations made before V0 suspended or ended a
-partnership (still seen by both sides), the outsider's and another vendor's. Vendors' rules make only identical
+sweep looks for any word of a conflict in what they are shown), registrations and leads made before V0 suspended or
+ended a partnership (still seen by both sides, read-only for the partner: ``World._before_closing``), the outsider's
+and another vendor's. Vendors' rules make only identical
 customer names conflict, and V0 approves small registrations automatically.
 
 Leads are made through ``leads.services`` (``World._leads``): V0 covers its active partners for one country and
