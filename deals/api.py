@@ -19,6 +19,7 @@ from drf_spectacular.utils import extend_schema, extend_schema_field, extend_sch
 from rest_framework import exceptions, serializers, status
 from rest_framework.decorators import action
 from rest_framework.parsers import FormParser, MultiPartParser
+from rest_framework.permissions import SAFE_METHODS
 from rest_framework.response import Response
 
 from deals import selectors, services
@@ -590,6 +591,17 @@ class DealViewSet(_ScopedViewSet):
 
     def retrieve(self, request, pk=None):
         return Response(self._detail(self.get_object()))
+
+    def get_object(self):
+        """The registration the URL names. A write by its partner's people once the partnership is suspended or
+        ended is a 403 saying why, whatever the action and the body (the services refuse it too); the vendor and
+        the distributor keep acting on it."""
+        deal = super().get_object()
+        if self.request.method not in SAFE_METHODS:
+            side = services.side_of(self.request.user, deal)
+            if side is not None and side.pk == deal.partner_id:
+                access.require_program_access(self.request.user, deal.partnership, "registration", vendor=deal.vendor)
+        return deal
 
     def _page(self, serializer_class, rows, **context):
         """A registration's comments, history, files or conflicts: paginated as every list of the API."""

@@ -84,6 +84,13 @@ def _require_partner_side(actor, deal: DealRegistration) -> None:
         raise PermissionDenied("Only the partner that registered this deal can do this.")
 
 
+def _require_partner_writes(actor, deal: DealRegistration) -> None:
+    """The partner's people change their registration (its fields, thread, files, submission, extensions) only
+    while the partnership is active: once the vendor suspended or ended it, they read it and nothing more."""
+    _require_partner_side(actor, deal)
+    access.require_program_access(actor, deal.partnership, "registration", vendor=deal.vendor)
+
+
 def _require_program(actor, deal: DealRegistration) -> None:
     if deal.partnership.status != Partnership.Status.ACTIVE or not access.has_partnership_perm(
         actor, deal.partnership, access.ACCESS_PROGRAM
@@ -511,7 +518,7 @@ def _attach(deal, actor, organization, upload, name, content_type) -> DealAttach
 
 def deal_attach(*, actor, deal: DealRegistration, upload) -> DealAttachment:
     """Add a file (a quote, the customer's RFP) to a registration: the partner's people."""
-    _require_partner_side(actor, deal)
+    _require_partner_writes(actor, deal)
     try:
         name, content_type = uploads.validate_upload(upload)
     except ValidationError as exc:
@@ -750,7 +757,7 @@ def _submit(actor, deal: DealRegistration) -> DealRegistration:
 
 def deal_submit(*, actor, deal: DealRegistration) -> DealRegistration:
     """Send a draft for review, or answer the vendor's question and send it back (the partner's people)."""
-    _require_partner_side(actor, deal)
+    _require_partner_writes(actor, deal)
     with transaction.atomic():
         return _submit(actor, deal)
 
@@ -912,7 +919,7 @@ def deal_update(*, actor, deal: DealRegistration, changes: dict) -> DealRegistra
     The customer itself can change only while the registration is a draft or the vendor asked for more: a
     protected customer cannot be swapped for another. Every change is recorded (who, when, old → new).
     """
-    _require_partner_side(actor, deal)
+    _require_partner_writes(actor, deal)
     unknown = set(changes) - set(PARTNER_FIELDS)
     if unknown:
         raise ValidationError(dict.fromkeys(sorted(unknown), "This field cannot be changed here."))
@@ -1025,11 +1032,10 @@ def deal_update(*, actor, deal: DealRegistration, changes: dict) -> DealRegistra
 
 
 def deal_comment(*, actor, deal: DealRegistration, body: str) -> DealComment:
-    """A message in the registration's thread, from whichever side the actor works on."""
-    errors = {}
-    body = _text(body, "body", errors, required=True, max_length=MAX_TEXT)
-    if errors:
-        raise ValidationError(errors)
+    """A message in the registration's thread, from whichever side the actor works on.
+
+    The vendor and the distributor keep writing in it after the partnership is suspended or ends; the partner
+    reads it then (docs/adr/0001)."""
     from deals.selectors import deals_visible_to
 
     if not deals_visible_to(actor).filter(pk=deal.pk).exists():
@@ -1037,6 +1043,12 @@ def deal_comment(*, actor, deal: DealRegistration, body: str) -> DealComment:
     organization = side_of(actor, deal)
     if organization is None:
         raise PermissionDenied("This registration is not yours to comment on.")
+    if organization.pk == deal.partner_id:
+        access.require_program_access(actor, deal.partnership, "registration", vendor=deal.vendor)
+    errors = {}
+    body = _text(body, "body", errors, required=True, max_length=MAX_TEXT)
+    if errors:
+        raise ValidationError(errors)
     with transaction.atomic():
         deal = _lock(deal)
         now = timezone.now()
@@ -1070,7 +1082,7 @@ def deal_comment(*, actor, deal: DealRegistration, body: str) -> DealComment:
 
 def deal_request_extension(*, actor, deal: DealRegistration, days, reason: str) -> DealExtensionRequest:
     """The partner asks for more protection time on an approved registration."""
-    _require_partner_side(actor, deal)
+    _require_partner_writes(actor, deal)
     errors = {}
     try:
         days = int(days)

@@ -32,6 +32,7 @@ from deals import forms, selectors, services
 from deals.models import DealEvent, DealExtensionRequest, DealRegistration
 from deals.uploads import validate_uploads
 from portal.forms import add_service_error
+from vendors import access
 from vendors import selectors as vendor_selectors
 from vendors.access import get_or_404
 from vendors.models import Membership, Organization, Partnership
@@ -485,8 +486,18 @@ def _action_forms(deal) -> dict:
     }
 
 
+def read_only(request, deal) -> str | None:
+    """Why the partner may only read this registration (its partnership is suspended or ended), for the banner;
+    None for the vendor and the distributor, who keep acting on it, and while the partnership is active."""
+    if request.organization.kind != Kind.PARTNER:
+        return None
+    return access.read_only_reason(deal.partnership, "registration", vendor=deal.vendor)
+
+
 def _allowed_actions(request, deal, pending_extension) -> set[str]:
     kind = request.organization.kind
+    if read_only(request, deal):
+        return set()  # the services refuse every write of the partner's: no form is offered
     allowed = {"comment"}
     if kind == Kind.PARTNER:
         if deal.status in PARTNER_EDITABLE:
@@ -553,8 +564,14 @@ def _render_detail(request, deal, *, failed=None, status=200):
         "failed_action": failed[0] if failed else "",
         "errors": errors,
         "today": timezone.localdate(),
+        "read_only": read_only(request, deal),
     }
     return render(request, "deals/detail.html", context, status=status)
+
+
+def _refused(request, pk):
+    """A write the partnership no longer allows: the registration's page, whose banner says why (403)."""
+    return _render_detail(request, _deal_or_404(request, pk), status=403)
 
 
 @require_GET
@@ -576,10 +593,14 @@ def _deal_action(action, form_class, run, success, *, kinds, manager=False):
         deal = _deal_or_404(request, pk)
         if manager:
             require_manager(request)
+        if read_only(request, deal):
+            return _refused(request, pk)
         form = form_class(request.POST, request.FILES, auto_id=_action_forms_auto_id(action))
         if form.is_valid():
             try:
                 run(request, deal, form.cleaned_data)
+            except access.ReadOnlyPartnership:
+                return _refused(request, pk)
             except ValidationError as exc:
                 add_service_error(form, exc)
             else:
@@ -676,9 +697,13 @@ deal_extension_decide = _deal_action(
 @deals_view(Kind.PARTNER)
 def deal_submit(request, pk):
     deal = _deal_or_404(request, pk)
+    if read_only(request, deal):
+        return _refused(request, pk)
     resubmit = deal.status == Status.INFO_REQUESTED
     try:
         deal = services.deal_submit(actor=request.user, deal=deal)
+    except access.ReadOnlyPartnership:
+        return _refused(request, pk)
     except ValidationError as exc:
         messages.error(request, f"{deal.reference} was not submitted: {' '.join(exc.messages)}")
     else:
@@ -692,11 +717,15 @@ def deal_submit(request, pk):
 def deal_comment(request, pk):
     """Post to the thread. With htmx the thread is answered in place (with the errors, if any)."""
     deal = _deal_or_404(request, pk)
+    if read_only(request, deal):
+        return _refused(request, pk)
     form = forms.CommentForm(request.POST, auto_id="id_comment_%s")
     posted = False
     if form.is_valid():
         try:
             services.deal_comment(actor=request.user, deal=deal, body=form.cleaned_data["body"])
+        except access.ReadOnlyPartnership:
+            return _refused(request, pk)
         except ValidationError as exc:
             add_service_error(form, exc)
         else:
@@ -755,6 +784,8 @@ def _edit_catalog(request, deal, current_lines) -> dict:
 @deals_view(Kind.PARTNER)
 def deal_edit(request, pk):
     deal = _deal_or_404(request, pk)
+    if read_only(request, deal):
+        return _refused(request, pk) if request.method == "POST" else redirect("deals:detail", pk=deal.pk)
     if deal.status not in PARTNER_EDITABLE:
         messages.error(request, f"{deal.reference} is {deal.get_status_display().lower()}: it cannot be changed.")
         return redirect("deals:detail", pk=deal.pk)
@@ -788,6 +819,8 @@ def deal_edit(request, pk):
             return redirect("deals:detail", pk=deal.pk)
         try:
             services.deal_update(actor=request.user, deal=deal, changes=changes)
+        except access.ReadOnlyPartnership:
+            return _refused(request, pk)
         except ValidationError as exc:
             line_errors = _show_service_error(form, exc)
         else:

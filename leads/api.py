@@ -30,6 +30,7 @@ from drf_spectacular.utils import (
 )
 from rest_framework import exceptions, serializers, status
 from rest_framework.decorators import action
+from rest_framework.permissions import SAFE_METHODS
 from rest_framework.response import Response
 
 from deals import selectors as deal_selectors
@@ -642,6 +643,14 @@ class LeadViewSet(_ScopedViewSet):
 
     # --- who may ask (before the body is read, so that a refusal is a 403 whatever it holds; the services check
     # again, in their transaction) ---
+
+    def get_object(self):
+        """The lead the URL names. A write by the people of the partner holding it once the partnership is suspended
+        or ended is a 403 saying why, whatever the action and the body (the services refuse it too)."""
+        lead = super().get_object()
+        if self.request.method not in SAFE_METHODS and lead.partner_id in access.organization_ids(self.request.user):
+            access.require_program_access(self.request.user, lead.partnership, "lead", vendor=lead.vendor)
+        return lead
 
     def _require_partner(self, lead):
         if lead.partner_id is None or lead.partner_id not in access.organization_ids(self.request.user):

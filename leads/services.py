@@ -541,6 +541,13 @@ def _require_holder(actor, lead: Lead) -> None:
         raise PermissionDenied("This lead is not your organization's.")
 
 
+def _require_active_holder(actor, lead: Lead) -> None:
+    """The holder answers, works, converts and notes a lead only while its partnership with the lead's vendor is
+    active: once the vendor suspended or ended it, the partner reads the lead and nothing more (docs/adr/0001)."""
+    _require_holder(actor, lead)
+    access.require_program_access(actor, lead.partnership, "lead", vendor=lead.vendor)
+
+
 def _pending_offer(lead: Lead) -> LeadOffer:
     offer = LeadOffer.objects.filter(lead=lead, outcome=Outcome.PENDING).first()
     if lead.status != Status.OFFERED or offer is None:
@@ -551,14 +558,12 @@ def _pending_offer(lead: Lead) -> LeadOffer:
 def lead_accept(*, actor, lead: Lead, now: datetime | None = None) -> Lead:
     """Accept a lead offered to the actor's partner, before its deadline."""
     now = now or timezone.now()
-    _require_holder(actor, lead)
+    _require_active_holder(actor, lead)
     with transaction.atomic():
         lead = _lock(lead)
         offer = _pending_offer(lead)
         if offer.accept_by < now:
             raise ValidationError(f"The deadline to accept {lead.reference} has passed: it goes to another partner.")
-        if not access.has_partnership_perm(actor, lead.partnership, access.ACCESS_PROGRAM):
-            raise ValidationError(f"Your partnership with {lead.vendor.name} is not active.")
         LeadOffer.objects.filter(pk=offer.pk).update(outcome=Outcome.ACCEPTED, decided_at=now)
         was = _tallied(lead)
         lead.status, lead.accepted_at, lead.accept_by, lead.updated_at = Status.ACCEPTED, now, None, now
@@ -607,12 +612,12 @@ def _release(lead: Lead, offer: LeadOffer, outcome: str, *, now, actor=None, rea
 def lead_reject(*, actor, lead: Lead, reason: str, now: datetime | None = None) -> Lead:
     """Turn down a lead offered to the actor's partner (with a reason); it goes to the next partner."""
     now = now or timezone.now()
+    _require_active_holder(actor, lead)
     reason = (reason or "").strip()
     if not reason:
         raise ValidationError({"reason": "Tell the vendor why (it helps them route better)."})
     if len(reason) > MAX_TEXT:
         raise ValidationError({"reason": f"At most {MAX_TEXT} characters."})
-    _require_holder(actor, lead)
     with transaction.atomic():
         lead = _lock(lead)
         offer = _pending_offer(lead)
@@ -773,7 +778,7 @@ def _partner_event(lead: Lead, actor, kind: str, *, old: str = "", new: str = ""
 
 def lead_assign_rep(*, actor, lead: Lead, rep) -> Lead:
     """Give a lead the partner holds to one of the partner's people (or nobody, with ``rep=None``)."""
-    _require_holder(actor, lead)
+    _require_active_holder(actor, lead)
     if rep is not None and lead.partner_id not in access.organization_ids(rep):
         raise ValidationError({"rep": f"Choose someone of {lead.partner.name}."})
     with transaction.atomic():
@@ -789,7 +794,7 @@ def lead_assign_rep(*, actor, lead: Lead, rep) -> Lead:
 
 def lead_update_status(*, actor, lead: Lead, status: str, reason: str = "") -> Lead:
     """The partner's progress on an accepted lead: contacted, qualified, or disqualified (with a reason)."""
-    _require_holder(actor, lead)
+    _require_active_holder(actor, lead)
     reason = (reason or "").strip()
     with transaction.atomic():
         lead = _lock(lead)
@@ -816,7 +821,7 @@ def lead_convert(*, actor, lead: Lead, title: str, expected_close_date, lines, s
     """Register a deal from a lead the partner works: the customer and contact carried over, the two linked."""
     from deals import services as deal_services
 
-    _require_holder(actor, lead)
+    _require_active_holder(actor, lead)
     with transaction.atomic():
         lead = _lock(lead)
         if lead.status not in Lead.WORKING_STATUSES:
@@ -892,7 +897,7 @@ def lead_create_own(*, actor, partner: Organization, partnership: Partnership, d
 
 def lead_note_add(*, actor, lead: Lead, body: str) -> LeadNote:
     """A note of the partner holding the lead, for its own people only."""
-    _require_holder(actor, lead)
+    _require_active_holder(actor, lead)
     body = (body or "").strip()
     if not body:
         raise ValidationError({"body": "Write the note first."})

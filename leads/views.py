@@ -268,10 +268,18 @@ def _offer_choices(request, lead) -> list[Partnership]:
     return list(edges[: vendor_selectors.MAX_PARTNER_CHOICES])
 
 
+def read_only(request, lead) -> str | None:
+    """Why the partner holding the lead may only read it (its partnership is suspended or ended), for the banner;
+    None for the vendor and the distributor, and while the partnership is active."""
+    if request.organization.kind != Kind.PARTNER or lead.partnership_id is None:
+        return None
+    return access.read_only_reason(lead.partnership, "lead", vendor=lead.vendor)
+
+
 def _allowed(request, lead) -> set[str]:
     kind = request.organization.kind
     allowed = set()
-    if kind == Kind.PARTNER and lead.partner_id == request.organization.pk:
+    if kind == Kind.PARTNER and lead.partner_id == request.organization.pk and not read_only(request, lead):
         if lead.status == Status.OFFERED:
             allowed |= {"accept", "reject"}
         if lead.status in Lead.WORKING_STATUSES or lead.status == Status.DISQUALIFIED:
@@ -356,11 +364,17 @@ def _render_detail(request, lead, *, failed=None, status=200):
         "notes": notes,
         "can_manage": can_manage(request),
         "now": timezone.now(),
+        "read_only": read_only(request, lead),
     }
     if kind == Kind.VENDOR and "offer" in allowed:
         offered = action_forms["offer"].fields["partnership"].objects
         context["many_partners"] = len(offered) >= vendor_selectors.MAX_PARTNER_CHOICES
     return render(request, "leads/detail.html", context, status=status)
+
+
+def _refused(request, pk):
+    """A write the partnership no longer allows: the lead's page, whose banner says why (403)."""
+    return _render_detail(request, _lead_or_404(request, pk), status=403)
 
 
 @require_GET
@@ -376,12 +390,16 @@ def _lead_action(name, form_class, run, success, *, kinds, form_kwargs=None):
     @leads_view(*kinds)
     def view(request, pk):
         lead = _lead_or_404(request, pk)
+        if read_only(request, lead):
+            return _refused(request, pk)
         extra = form_kwargs(request, lead) if form_kwargs else {}
         form = form_class(request.POST, auto_id=f"{name}_%s", **extra) if form_class else None
         if form is not None and not form.is_valid():
             return _render_detail(request, lead, failed=(name, form), status=400)
         try:
             result = run(request, lead, form.cleaned_data if form is not None else {})
+        except access.ReadOnlyPartnership:
+            return _refused(request, pk)
         except ValidationError as exc:
             form = form or forms.LeadsForm(request.POST)
             add_service_error(form, exc)
@@ -453,6 +471,8 @@ lead_offer = _lead_action(
 def lead_convert(request, pk):
     """Register a deal from a lead: the customer and contact carried over; the partner picks the products."""
     lead = _lead_or_404(request, pk)
+    if read_only(request, lead):
+        return _refused(request, pk) if request.method == "POST" else redirect("leads:detail", pk=lead.pk)
     if lead.partner_id != request.organization.pk or lead.status not in Lead.WORKING_STATUSES:
         messages.error(request, f"{lead.reference} is {lead.get_status_display().lower()}: it cannot be converted.")
         return redirect("leads:detail", pk=lead.pk)
@@ -477,6 +497,8 @@ def lead_convert(request, pk):
                     lines=lines.lines(),
                     submit=request.POST.get("action") == "submit",
                 )
+            except access.ReadOnlyPartnership:
+                return _refused(request, pk)
             except ValidationError as exc:
                 if hasattr(exc, "error_dict"):
                     line_errors = [m for e in exc.error_dict.pop("lines", []) for m in e.messages]

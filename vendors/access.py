@@ -7,6 +7,7 @@ into a list query, and never use ``get_objects_for_user`` as the filter of a big
 """
 
 from django.contrib.auth.models import Permission
+from django.core.exceptions import PermissionDenied
 from django.db.models import Q, QuerySet
 from django.db.models.signals import post_migrate
 from django.http import Http404
@@ -146,6 +147,42 @@ def has_partnership_perm(user, partnership: Partnership, codename: str) -> bool:
         permission_id=permission_id(Partnership, codename),
         content_object_id=partnership.pk,
     ).exists()
+
+
+class ReadOnlyPartnership(PermissionDenied):
+    """A partner's write on its records with a vendor whose partnership is not active (suspended, ended).
+
+    The records stay visible to both sides (``view_records``); only the partner's writes are refused. The message
+    says why, for the page's banner and the API's 403."""
+
+
+def read_only_reason(partnership: Partnership, what: str = "record", *, vendor: Organization | None = None):
+    """Why the partner may only read its ``what`` (a registration, a lead) of ``partnership``: None while it is active.
+
+    ``vendor`` is the partnership's vendor when the caller has it loaded already (no query then)."""
+    status = partnership.status
+    if status == Partnership.Status.ACTIVE:
+        return None
+    name = (vendor or partnership.vendor).name
+    if status == Partnership.Status.SUSPENDED:
+        return f"{name} has suspended your partnership: this {what} is read-only."
+    if status == Partnership.Status.ENDED:
+        return f"{name} has ended your partnership: this {what} is read-only."
+    return f"Your partnership with {name} is not active: this {what} is read-only."
+
+
+def require_program_access(
+    user, partnership: Partnership, what: str = "record", *, vendor: Organization | None = None
+) -> None:
+    """The one check of every partner-side write on a partnership's records (a registration, a lead, their
+    threads and files): the partnership is active and the person's groups hold its program access, which
+    suspending or ending it revokes (docs/adr/0001). Raises ``ReadOnlyPartnership`` saying why."""
+    reason = read_only_reason(partnership, what, vendor=vendor)
+    if reason is None and not has_partnership_perm(user, partnership, ACCESS_PROGRAM):
+        name = (vendor or partnership.vendor).name
+        reason = f"Your partnership with {name} is not active: this {what} is read-only."
+    if reason is not None:
+        raise ReadOnlyPartnership(reason)
 
 
 def has_organization_perm(user, organization: Organization, codename: str) -> bool:

@@ -20,6 +20,10 @@ redirect's Location, that names a row of a scoped route). Then, by kind of route
   the persona may see (after the filter).
 - every write (POST/PUT/PATCH/DELETE; HEAD counts as a read): what changed in the database is what the
   persona may change. Every read: it changed nothing (but opening one's own notification).
+- read-only records (``run_read_only``): the people of a partner whose partnership the vendor suspended or ended
+  read its registrations and leads, but every write route on them (every scoped route of those models that writes,
+  pages and API, read off the declarations) is refused: a 403 that says why, or the 404 (405) the route gives
+  a partner whose partnership is active, and nothing changes.
 - conflicts between partners' deal registrations are the vendor's alone: nothing a partner or a distributor is
   shown (pages, API, CSV, notifications, emails) speaks of one (``VENDOR_ONLY``), and a filter of another side
   than theirs (``?conflicts=``) changes nothing they are shown (``SIDE_ONLY``).
@@ -281,6 +285,15 @@ class Sweep:
         self.table_oids = None  # of the tables a snapshot reads (``_written``)
         self.base = w.State()  # logging in changed nothing but sessions and last_login, which are not in it
 
+    def add_persona(self, persona):
+        """One more person to act as (logged in now: that changes nothing the snapshots read)."""
+        client = APIClient()
+        client.force_login(persona.user)
+        self.clients[persona.key] = (client, copy.deepcopy(client.cookies))
+        self.forbidden[persona.key] = self.rules.forbidden_markers(persona)
+        if not any(self.rules.org_rows[o]["kind"] == w.Kind.VENDOR for o in persona.orgs):
+            self.conflict_blind.add(persona.key)
+
     # --- reporting --------------------------------------------------------------------------------------------
 
     def fail(self, persona, endpoint, method, url, message):
@@ -467,8 +480,9 @@ class Sweep:
                 return None
         return f"{status} (not 404)"
 
-    def check_writes(self, persona, endpoint, method, url, after, *, may_change=True):
-        """What the request changed is what ``persona`` may change (``may_change=False``: nothing at all)."""
+    def check_writes(self, persona, endpoint, method, url, after, *, may_change=True, why=None):
+        """What the request changed is what ``persona`` may change (``may_change=False``: nothing at all, ``why``
+        says what the row was)."""
         if after is None:
             return
         if may_change:
@@ -476,7 +490,11 @@ class Sweep:
         else:
             problems = [w.describe(self.base, after, *key) for key in w.changed(self.base, after)]
         if problems:
-            what = "changed rows it may not change" if may_change else "changed rows, acting on a row it may not see"
+            what = (
+                "changed rows it may not change"
+                if may_change
+                else f"changed rows, acting on {why or 'a row it may not see'}"
+            )
             self.fail(persona, endpoint, method, url, f"{what}: " + "; ".join(problems[:5]))
 
     # --- scoped routes ------------------------------------------------------------------------------------------
@@ -734,6 +752,114 @@ class Sweep:
                 f"count {data['count']}, ids {sorted(got)}; expected {len(expected)}: {sorted(expected)} "
                 f"(extra {sorted(got - expected)}, missing {sorted(expected - got)})",
             )
+
+
+# --- read-only records: a partnership the vendor suspended or ended -----------------------------------------------
+
+READ_ONLY_MODELS = {w.DEAL: "registration", w.LEAD: "lead"}
+
+
+def read_only_routes(selected) -> list:
+    """The routes that write to a registration or a lead named in their URL (pages and API): every scoped route of
+    those models with a method that writes, so a new one is attacked without being listed here."""
+    return [
+        e for e in selected if e.access == routes.SCOPED and e.declaration.model in READ_ONLY_MODELS and e.write_methods
+    ]
+
+
+def read_only_message(world, status, label) -> str:
+    """What the refusal says (vendors.access.read_only_reason), for V0's partnership in ``status``."""
+    vendor = world.vendors[0].name
+    return f"{vendor} has {status} your partnership: this {READ_ONLY_MODELS[label]} is read-only."
+
+
+def _row_partnership(rules, label, pk):
+    return rules.rows(label)[pk]["partnership_id"]
+
+
+def attack_read_only(sweep, endpoint, personas, controls):
+    """Every write method of ``endpoint``, with its first body, on every row of a closed partnership its partner's
+    people see: refused (403 with the reason, or the 404/405 the route answers a partner of an active partnership,
+    ``controls``) and nothing written."""
+    world, rules = sweep.world, sweep.rules
+    label = endpoint.declaration.model
+    rows = rules.rows(label)
+    closed = {p.pk: status for status, p in world.read_only.items()}
+    for persona in personas:
+        mine = sorted(pk for pk in rules.visible(label, persona) if _row_partnership(rules, label, pk) in closed)
+        if not mine:
+            sweep.failures.append(f"{persona.key} sees no {label} of its closed partnership: make some in World.")
+        for pk in mine:
+            url = url_for(endpoint, rows[pk][_column(endpoint.declaration.field)])
+            message = read_only_message(world, closed[_row_partnership(rules, label, pk)], label)
+            for method in endpoint.write_methods:
+                body = sweep.bodies(endpoint, rows[pk])[0]
+                response, after = sweep.call(persona, endpoint, method, url, body, snapshot=True)
+                if response is None:
+                    continue
+                sweep.check_writes(persona, endpoint, method, url, after, may_change=False, why=f"a read-only {label}")
+                status = response.status_code
+                if status == 403:
+                    if message not in sweep.text(response):
+                        sweep.fail(persona, endpoint, method, url, f"403 without saying why ({message!r})")
+                elif status in (404, 405):
+                    if not controls(endpoint, method):
+                        sweep.fail(
+                            persona,
+                            endpoint,
+                            method,
+                            url,
+                            f"{status} on a row it may read: refuse with a 403 saying why",
+                        )
+                else:
+                    sweep.fail(
+                        persona, endpoint, method, url, f"{status}: a write on a read-only {label} is refused (403)"
+                    )
+
+
+def _controls(sweep, control):
+    """``controls(endpoint, method)``: whether the route answers 404 or 405 to ``control`` (a partner's person whose
+    partnership is active) on every row of the model it may see: not a route of the partner's side at all."""
+    answers = {}
+
+    def check(endpoint, method):
+        key = (endpoint.label, method)
+        if key not in answers:
+            label = endpoint.declaration.model
+            rows = sweep.rules.rows(label)
+            closed = {p.pk for p in sweep.world.read_only.values()}
+            mine = sorted(
+                pk
+                for pk in sweep.rules.visible(label, control)
+                if _row_partnership(sweep.rules, label, pk) not in closed
+            )
+            answers[key] = bool(mine)
+            for pk in mine:
+                url = url_for(endpoint, rows[pk][_column(endpoint.declaration.field)])
+                body = sweep.bodies(endpoint, rows[pk])[0]
+                response, _ = sweep.call(control, endpoint, method, url, body)
+                if response is not None and response.status_code not in (404, 405):
+                    answers[key] = False
+                    break
+        return answers[key]
+
+    return check
+
+
+def run_read_only(world, rnd, selected):
+    """Attack the write routes of registrations and leads as the people of the partners whose partnership with V0
+    the vendor suspended or ended; P0's admin (active with V0) is the control for the routes a partner has not."""
+    sweep = Sweep(world, rnd)
+    personas = world.read_only_personas()
+    if {p.key.split("_")[0] for p in personas} != {w.Status.SUSPENDED, w.Status.ENDED}:
+        sweep.failures.append("The world has no partnership of V0 suspended and ended with records made before.")
+    for persona in personas:
+        sweep.add_persona(persona)
+    control = next(p for p in world.personas if p.key == "partner_admin")
+    controls = _controls(sweep, control)
+    for endpoint in read_only_routes(selected):
+        attack_read_only(sweep, endpoint, personas, controls)
+    return sweep
 
 
 def _urls_in(data):

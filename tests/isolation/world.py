@@ -25,8 +25,9 @@ Deal registrations are made through ``deals.services`` too (``World._deals``): P
 that is P0's alone, under review, more information asked, approved with comments from each side, a file and an
 extension waiting, rejected), a second partner at V0 whose registrations of the same customers conflict with P0's
 (the vendor sees the ``DealConflict``; neither partner, nor the distributor in between, may learn of it: the
-sweep looks for any word of a conflict in what they are shown), registrations made before V0 suspended or ended a
-partnership (still seen by both sides), the outsider's and another vendor's. Vendors' rules make only identical
+sweep looks for any word of a conflict in what they are shown), registrations and leads made before V0 suspended or
+ended a partnership (still seen by both sides, read-only for the partner: ``World._before_closing``), the outsider's
+and another vendor's. Vendors' rules make only identical
 customer names conflict, and V0 approves small registrations automatically.
 
 Leads are made through ``leads.services`` (``World._leads``): V0 covers its active partners for one country and
@@ -403,6 +404,7 @@ class World:
         if deals:
             self._deal_rules()
         self.closed_with_deals = set()  # statuses of V0's partnerships that got a registration before closing
+        self.read_only = {}  # status → V0's partnership closed with records made before (``_before_closing``)
         for edge in spec.edges:
             for status in edge.statuses:
                 self._partnership(edge, status)
@@ -484,7 +486,7 @@ class World:
         elif status != Status.APPLIED:
             p = services.partnership_approve(actor=vendor_admin, partnership=p, tier=self.tiers[edge.vendor][edge.tier])
             if status in (Status.SUSPENDED, Status.ENDED):
-                self._deals_before_closing(p, status)
+                self._before_closing(p, status)
             if status == Status.SUSPENDED:
                 p = services.partnership_suspend(actor=vendor_admin, partnership=p, reason=reason)
             elif status == Status.ENDED:
@@ -544,15 +546,37 @@ class World:
         self.markers.own(marker, DEAL, deal.pk)
         return deal
 
-    def _deals_before_closing(self, p, status):
-        """A registration made while ``p`` was active and approved, with the partner's comment: after the
-        partnership is suspended or ends, both sides still see it; the partner may no longer send it anything new.
-        At V0, the first partnership suspended and the first ended (V0 has both)."""
-        if not self.with_deals or p.vendor_id != self.vendors[0].pk or status in self.closed_with_deals:
+    def _before_closing(self, p, status):
+        """Records made while ``p`` was active, at V0's first partnership suspended and first ended (V0 has both):
+        after it is suspended or ends, both sides still see them, and they are read-only for the partner
+        (``test_read_only_partnership``). Registrations: approved (with the partner's comment), a draft, one the
+        vendor asked more about. Leads: V0's, offered by hand (one accepted by the partner, with a note of its own,
+        one waiting for an answer), and one the partner found itself."""
+        if p.vendor_id != self.vendors[0].pk or status in self.read_only:
             return
-        self.closed_with_deals.add(status)
-        deal = self._approve(self._deal(p))
-        self._comment(deal, p.partner_id)
+        self.read_only[status] = p
+        if self.with_deals:
+            self.closed_with_deals.add(status)
+            deal = self._approve(self._deal(p))
+            self._comment(deal, p.partner_id)
+            self._deal(p, by=Role.MEMBER, submit=False)
+            asked = self._deal(p)
+            marker = self.markers.new("dqs")
+            deals.deal_request_info(actor=self.people[p.vendor_id, Role.MANAGER], deal=asked, question=f"Why {marker}?")
+            self.markers.own(marker, COMMENT, DealComment.objects.filter(deal=asked).latest("pk").pk)
+        # V0's admin offers them (the partnership's history names them to the partner; the offer's reason does too).
+        vendor_admin, partner_manager = self.people[p.vendor_id, Role.ADMIN], self.people[p.partner_id, Role.MANAGER]
+        rows = []
+        for _ in range(2):
+            marker = self.markers.new("led")
+            rows.append({"company": f"Prospect {marker}", "contact_name": "Pat Lee", "country": "US"})
+        made = leads.leads_create(actor=vendor_admin, vendor=p.vendor, rows=rows, route=False)
+        for lead, data in zip(made, rows, strict=True):
+            self.markers.own(found_markers(data["company"]).pop(), LEAD, lead.pk)
+            leads.lead_offer_to(actor=vendor_admin, lead=lead, partnership=p)
+        accepted = leads.lead_accept(actor=partner_manager, lead=Lead.objects.get(pk=made[0].pk))
+        self._lead_note(accepted, Role.MANAGER)
+        self._own_lead(p, partner_manager)
 
     def _deals(self):
         """Registrations of the active partnerships, made as production makes them (``deals.services``).
@@ -788,6 +812,16 @@ class World:
             first = memberships.values_list("organization_id", flat=True).first()
             personas.append(Persona("two_organizations", self.two_hats, roles, first))
         return personas
+
+    def read_only_personas(self) -> list[Persona]:
+        """An admin and a member of each partner whose partnership with V0 was suspended or ended with records
+        made before (``read_only``): they read those records and may change none of them."""
+        found = []
+        for status, p in sorted(self.read_only.items()):
+            for role in (Role.ADMIN, Role.MEMBER):
+                user = self.people[p.partner_id, role]
+                found.append(Persona(f"{status}_partner_{role}", user, {p.partner_id: role}, p.partner_id))
+        return found
 
 
 # --- the rules ------------------------------------------------------------------------------------------------
@@ -1416,12 +1450,14 @@ class DealChanges:
 
     - The partner's people (any role) register with a vendor they are ACTIVE partners of (the partnership's sides
       copied onto the row, products of that vendor's active catalog on the lines), keep their registrations
-      current (the customer only while a draft or while the vendor asks for more), submit or resubmit them and ask
-      for extensions while the partnership is active, and attach files. Submitting may approve it at once (the
-      vendor's rules: no deciding person).
+      current (the customer only while a draft or while the vendor asks for more), submit or resubmit them, ask
+      for extensions, attach files and write in their threads, all while the partnership is ACTIVE: once the vendor
+      suspended or ended it, its registrations are read-only for the partner (docs/adr/0001). Submitting may approve
+      it at once (the vendor's rules: no deciding person).
     - The vendor's admins and managers decide: approve, reject, ask for more (a comment of theirs), grant or refuse
       an extension (the person deciding is recorded).
-    - Anyone on a side who sees a registration writes in its thread, as their own organization.
+    - Anyone on a side who sees a registration writes in its thread, as their own organization (the partner while
+      the partnership is active; the vendor and the distributor whatever its status).
     - Side effects of those: history (``DealEvent``) of a registration the request changed; conflicts between two
       partners' registrations at one vendor, detected when one is submitted and settled when one is rejected,
       expires or is lost; the other registration's vendor-only flags (``has_conflict``, ``queue``); the vendor's
@@ -1576,7 +1612,8 @@ class DealChanges:
         if fields <= self.FLAGS:  # flagged or cleared as another registration's conflict was found or settled
             return any(pk in (c["deal_id"], c["other_id"]) for c in self.conflicts)
         if fields <= self.TOUCH | {"last_activity_at"}:  # a comment, a file, an extension asked or refused
-            return pk in self.seen and ("last_activity_at" not in fields or old["partner_id"] in self.orgs)
+            partner_activity = "last_activity_at" in fields
+            return pk in self.seen and (not partner_activity or (old["partner_id"] in self.orgs and self._active(old)))
         return self._partner_changed(old, new, fields) or self._vendor_decided(old, new, fields)
 
     def _registered(self, new) -> bool:
@@ -1594,7 +1631,7 @@ class DealChanges:
         )
 
     def _partner_changed(self, old, new, fields) -> bool:
-        if old["partner_id"] not in self.orgs:
+        if old["partner_id"] not in self.orgs or not self._active(old):
             return False
         allowed = self.KEPT_CURRENT | self.TOUCH | self.FLAGS
         if old["status"] in self.ASKABLE:
@@ -1624,7 +1661,7 @@ class DealChanges:
 
     def _line(self, pk, old, new) -> bool:
         deal = self.deal((new or old)["deal_id"])
-        if deal is None or deal["partner_id"] not in self.orgs or not self.moved(deal["id"]):
+        if deal is None or deal["partner_id"] not in self.orgs or not self.moved(deal["id"]) or not self._active(deal):
             return False
         if new is None:
             return True  # lines replaced
@@ -1632,12 +1669,14 @@ class DealChanges:
         return product is not None and product["vendor_id"] == deal["vendor_id"] and product["active"]
 
     def _comment(self, pk, old, new) -> bool:
+        deal = self.deal(new["deal_id"]) if new is not None else None
         return (
             old is None
-            and new is not None
+            and deal is not None
             and new["author_id"] == self.user_id
             and new["organization_id"] in self.orgs & self.sides(new["deal_id"])
             and new["deal_id"] in self.seen
+            and (new["organization_id"] != deal["partner_id"] or self._active(deal))
         )
 
     def _event(self, pk, old, new) -> bool:
@@ -1659,6 +1698,7 @@ class DealChanges:
             and new["organization_id"] == deal["partner_id"]
             and new["uploaded_by_id"] == self.user_id
             and (deal["id"] in self.seen or self.before.row(DEAL, deal["id"]) is None)
+            and self._active(deal)
         )
 
     def _extension(self, pk, old, new) -> bool:
@@ -1732,12 +1772,15 @@ class LeadChanges:
       offered by hand, set its rules and each of its partners' coverage. Routing offers a lead only to an ACTIVE
       partnership of the lead's vendor, with that partnership's partner and distributor.
     - The partner holding a lead (any role) accepts or rejects it (then routing offers it on), assigns it to one of
-      its own people, records its progress, and converts it to a registration of its own.
+      its own people, records its progress, and converts it to a registration of its own, while the partnership it
+      holds the lead through is ACTIVE: once the vendor suspended or ended it, the lead is read-only for the partner
+      (docs/adr/0001), its offer too.
     - A vendor's admins and managers stage files of its leads, and confirm (its leads made by them, as if sent one by
       one, and routed) or discard the files waiting.
     - A partner's people (any role) add leads of their own for a vendor they are ACTIVE partners of: the partner's
       (``source=partner``), accepted, made by and given to them, on that partnership (its sides copied), never routed.
-    - The partner holding a lead (any role) writes its own notes on it, as their partner.
+    - The partner holding a lead (any role) writes its own notes on it, as their partner (while the partnership is
+      active).
     - Side effects of those: offers of the leads the request changed (made pending for the partnership now holding
       it; ended by the partner answering or the vendor recalling), their history, and notifications to a side; the
       products of interest of a lead made in the request (its vendor's active catalog), the tiers of rules and the
@@ -1837,6 +1880,11 @@ class LeadChanges:
             moved += self._counted_in(self.after.row(LEAD, pk), self.after).count(key)
         return new["count"] - (old["count"] if old else 0) == moved
 
+    def _active(self, lead) -> bool:
+        """The partnership the lead is held through (``lead``: its row before the request) is ACTIVE."""
+        p = self.rules.partnership_rows.get(lead["partnership_id"]) if lead is not None else None
+        return p is not None and p["status"] == Status.ACTIVE
+
     def _routed(self, new) -> bool:
         """Held by nobody, or by an ACTIVE partnership of the lead's vendor (its partner and distributor copied)."""
         if new["partnership_id"] is None:
@@ -1883,7 +1931,7 @@ class LeadChanges:
             return False
         if old["vendor_id"] in self.managers and old["status"] in self.MOVABLE and fields <= self.ROUTING:
             return True  # offered by hand
-        if old["partner_id"] is None or old["partner_id"] not in self.orgs:
+        if old["partner_id"] is None or old["partner_id"] not in self.orgs or not self._active(old):
             return False
         if old["status"] == Lead.Status.OFFERED and moved:  # rejected: routing offers it to the next partner
             return fields <= self.ROUTING and new["partner_id"] != old["partner_id"]
@@ -1917,7 +1965,11 @@ class LeadChanges:
         if not fields <= {"outcome", "decided_at", "reason"} or old["outcome"] != LeadOffer.Outcome.PENDING:
             return False
         Outcome = LeadOffer.Outcome
-        answered = old["partner_id"] in self.orgs and new["outcome"] in (Outcome.ACCEPTED, Outcome.REJECTED)
+        answered = (
+            old["partner_id"] in self.orgs
+            and new["outcome"] in (Outcome.ACCEPTED, Outcome.REJECTED)
+            and self._active(self.before.row(LEAD, new["lead_id"]))
+        )
         recalled = old["vendor_id"] in self.managers and new["outcome"] == Outcome.RECALLED
         return answered or recalled
 
@@ -1987,6 +2039,7 @@ class LeadChanges:
             and new["partner_id"] in self.orgs
             and new["author_id"] == self.user_id
             and lead["partnership_id"] in self.rules.partnerships_of(self.orgs)
+            and self._active(lead)
         )
 
     def _lead_product(self, old, new) -> bool:

@@ -221,12 +221,18 @@ def test_a_vendor_does_not_see_a_partners_own_leads(world):
     assert not selectors.leads_visible_to(w.manager).filter(pk=own.pk).exists()
 
 
-def test_a_lead_offered_through_a_partnership_that_ended_cannot_be_accepted(world):
+@pytest.mark.parametrize("close", ["suspended", "ended"])
+def test_a_lead_offered_through_a_partnership_that_closed_cannot_be_accepted(world, close):
+    """The offer was made while the partnership was active; the vendor suspended or ended it since."""
     w = world
     from vendors import services as vendor_services
 
     (lead,) = create(w, row(region="TX"))
     assert Partnership.objects.get(pk=w.lonestar_acme.pk).status == Partnership.Status.ACTIVE
-    vendor_services.partnership_end(actor=f.admin_of(w.acme), partnership=w.lonestar_acme, reason="Program closed.")
-    with pytest.raises(ValidationError):
-        services.lead_accept(actor=w.lonestar_rep, lead=lead)
+    act = vendor_services.partnership_suspend if close == "suspended" else vendor_services.partnership_end
+    act(actor=f.admin_of(w.acme), partnership=w.lonestar_acme, reason="Program closed.")
+    with pytest.raises(PermissionDenied) as refused:
+        services.lead_accept(actor=w.lonestar_rep, lead=Lead.objects.get(pk=lead.pk))
+    assert str(refused.value) == f"Acme Networks has {close} your partnership: this lead is read-only."
+    assert Lead.objects.get(pk=lead.pk).status == Status.OFFERED
+    assert LeadOffer.objects.get(lead=lead).outcome == Outcome.PENDING
