@@ -19,6 +19,7 @@ from rest_framework.response import Response
 from portal.api import AutoSchema, Pagination, current_organization, query_filters
 from portal.notifications import kinds, selectors, services
 from portal.notifications.models import EmailMode, NotificationPreference, Receipt
+from portal.serializer_fields import TimeZoneField
 from vendors.models import Organization
 from vendors.selectors import memberships_of_user
 
@@ -131,9 +132,7 @@ class EmailModesField(serializers.Field):
 
 
 class PreferencesSerializer(serializers.Serializer):
-    time_zone = serializers.CharField(
-        max_length=64, help_text="An IANA time zone, e.g. `Europe/Berlin`; your daily digest follows it."
-    )
+    time_zone = TimeZoneField(help_text="An IANA time zone, e.g. `Europe/Berlin`; your daily digest follows it.")
     digest_hour = serializers.IntegerField(
         min_value=0, max_value=23, help_text="The hour (0–23, in your time zone) your daily digest arrives."
     )
