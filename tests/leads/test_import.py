@@ -467,3 +467,75 @@ def test_imports_are_seen_by_their_vendor_only(world):
     assert list(selectors.imports_visible_to(w.acme_member)) == [staged]
     assert not selectors.imports_visible_to(w.globex_manager).exists()
     assert not selectors.imports_visible_to(w.initech_rep).exists()  # a partner sees no vendor's imports
+
+
+# --- text a spreadsheet would run, and countries ----------------------------------------------------------------
+
+FORMULA_PAYLOAD = 'HYPERLINK("http://evil.example","Click")'
+
+
+@pytest.mark.parametrize("start", ["=", "+", "-", "@"])
+def test_text_a_spreadsheet_would_run_is_refused_on_its_row(world, start):
+    """Each character that starts a formula is refused as ``=`` is, in any column, and stored nowhere."""
+    upload = xlsx_upload(
+        [
+            ["Company", "Contact name", "Country", "Notes"],
+            [f"{start}{FORMULA_PAYLOAD}", "Ana Diaz", "US", ""],
+            ["Pied Piper", f"{start}SUM(A1:A9)", "US", ""],
+            ["Hooli", "Gavin Belson", "US", f"{start} call first"],
+            ["Waystar Health", "Ana Diaz", "US", "fine"],
+        ]
+    )
+    staged = stage(world, upload)
+    message = imports.FORMULA if start == "=" else imports.FORMULA_START.format(start)
+    assert report(staged) == {(2, "company"): message, (3, "contact_name"): message, (4, "notes"): message}
+    assert [row["company"] for row in staged.rows] == ["Waystar Health"]
+    stored = str(LeadImport.objects.values_list("rows", "errors").get())
+    assert "HYPERLINK" not in stored and "SUM(" not in stored and "call first" not in stored
+
+
+@pytest.mark.parametrize("start", ["\t", "\r"])
+def test_a_tab_or_line_break_before_a_value_is_trimmed_and_what_follows_is_checked(world, start):
+    upload = csv_upload(
+        "Company,Contact name,Country\n"
+        f'"{start}={FORMULA_PAYLOAD.replace(chr(34), chr(34) * 2)}",Ana Diaz,US\n'
+        f'"{start}Waystar Health",Ana Diaz,US\n'
+    )
+    staged = stage(world, upload)
+    assert report(staged) == {(2, "company"): imports.FORMULA}
+    assert [row["company"] for row in staged.rows] == ["Waystar Health"]
+
+
+def test_numbers_and_phone_numbers_are_values_not_formulas(world):
+    """``+1 555 0100`` is the phone a person typed (the export adds the apostrophe on the way out); ``-5`` is a
+    number, checked as one."""
+    upload = xlsx_upload(
+        [
+            ["Company", "Contact name", "Phone", "Country", "Employees", "Postcode"],
+            ["Waystar Health", "Ana Diaz", "+1 555 0100", "US", 120, "-0042"],
+            ["Pied Piper", "Richard Hendricks", "+44 (20) 7946-0958", "GB", "", ""],
+            ["Hooli", "Gavin Belson", "", "US", -5, ""],
+        ]
+    )
+    staged = stage(world, upload)
+    assert report(staged) == {(4, "size"): "One of: 1-49, 50-249, 250-999, 1000+ (or empty)."}
+    first, second = staged.rows
+    assert (first["contact_phone"], first["size"], first["postcode"]) == ("+1 555 0100", "50-249", "-0042")
+    assert second["contact_phone"] == "+44 (20) 7946-0958"
+
+
+@pytest.mark.parametrize(
+    ("typed", "code"),
+    [("DE", "DE"), ("de", "DE"), ("DEU", "DE"), ("Germany", "DE"), ("germany", "DE"), ("United States", "US"),
+     ("USA", "US"), ("U.S.", "US"), ("United Kingdom", "GB"), ("UK", "GB"), ("The Netherlands", "NL")],
+)  # fmt: skip
+def test_a_country_is_read_from_its_code_or_its_name(world, typed, code):
+    staged = stage(world, csv_upload(f"Company,Contact,Country\nWaystar,Ana,{typed}\n"))
+    assert staged.errors == [] and staged.rows[0]["country"] == code
+
+
+@pytest.mark.parametrize("typed", ["ZZ", "XX", "Narnia", "Europe", "U1"])
+def test_a_country_that_is_none_is_reported_on_its_row(world, typed):
+    staged = stage(world, csv_upload(f"Company,Contact,Country\nWaystar,Ana,{typed}\nHooli,Gavin,DE\n"))
+    assert report(staged) == {(2, "country"): imports.NOT_A_COUNTRY.format(typed)}
+    assert [row["company"] for row in staged.rows] == ["Hooli"]

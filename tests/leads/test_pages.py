@@ -291,7 +291,8 @@ def test_rules_and_coverage_pages_save_and_report_errors(client, world):
     assert (rules.sla_hours, list(rules.tiers.all()), rules.match_products) == (24, [world.gold], False)
 
     response = client.post(url("coverage", world.hooli_acme), {"countries": "DE, XYZ", "accepts_leads": "on"})
-    assert response.status_code == 400 and "Not countries (use their ISO 3166-1 codes, e.g. DE or US): XYZ." in main_text(response)
+    assert response.status_code == 400
+    assert "Not countries (use their ISO 3166-1 codes, e.g. DE or US): XYZ." in main_text(response)
     assert LeadCoverage.objects.get(partnership=world.hooli_acme).countries == ["DE", "AT"]
     response = client.post(
         url("coverage", world.hooli_acme),

