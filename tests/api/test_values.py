@@ -135,3 +135,13 @@ def test_every_country_and_time_zone_in_the_schema_is_its_enum(schema):
             seen["zone"] += 1
             assert "#/components/schemas/TimeZoneEnum" in _refs(prop), (path, name, prop)
     assert seen["country"] >= 5 and seen["zone"] >= 2, seen
+
+
+def test_an_organization_is_read_with_its_country_or_none(api, channel):
+    """An organization that names no country reads as ``""`` (it was a 500: the empty country is an object)."""
+    channel.acme.country = "DE"
+    channel.acme.save(update_fields=["country"])
+    response = api(channel.initech_rep).get(f"{API}/organizations/")
+    assert response.status_code == 200, response.content
+    countries = {row["name"]: row["country"] for row in response.json()["results"]}
+    assert countries["Acme Networks"] == "DE" and countries["Initech Solutions"] == ""
