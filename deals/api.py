@@ -34,6 +34,7 @@ from deals.models import (
 )
 from portal import numbers
 from portal.api import current_organization, query_filters, require_organization
+from portal.serializer_fields import CountryField
 from vendors import access
 from vendors import selectors as vendor_selectors
 from vendors.api import MONEY_SCHEMA, DisplayField, OrganizationRefField, _ScopedViewSet
@@ -401,7 +402,7 @@ class DealCreateSerializer(serializers.Serializer):
     title = _text(help_text="What the opportunity is, e.g. “Acme: 200 seats, EU rollout”.")
     customer_name = _text()
     customer_website = _optional_text(255)
-    customer_country = _text(2, help_text="ISO 3166-1 alpha-2 code, e.g. DE.")
+    customer_country = CountryField(help_text="ISO 3166-1 alpha-2 code, e.g. DE.")
     contact_name = _text()
     contact_email = serializers.EmailField(required=False, allow_blank=True, default="")
     contact_phone = _optional_text(40)
@@ -419,7 +420,7 @@ class DealUpdateSerializer(serializers.Serializer):
     title = _text(required=False)
     customer_name = _text(required=False)
     customer_website = _text(255, required=False, allow_blank=True)
-    customer_country = _text(2, required=False)
+    customer_country = CountryField(required=False, help_text="ISO 3166-1 alpha-2 code, e.g. DE.")
     contact_name = _text(required=False)
     contact_email = serializers.EmailField(required=False, allow_blank=True)
     contact_phone = _text(40, required=False, allow_blank=True)

@@ -15,7 +15,7 @@ from django.forms import formset_factory
 from deals.models import DealRegistration, DealRules
 from deals.selectors import SORTS
 from portal import numbers
-from portal.forms import ObjectChoiceField
+from portal.forms import CountryField, ObjectChoiceField
 from vendors.models import Organization
 
 Status = DealRegistration.Status
@@ -164,19 +164,10 @@ class CustomerFields(DealsForm):
         required=False,
         help_text="e.g. acme.com. The vendor uses it to tell customers apart.",
     )
-    customer_country = forms.CharField(
-        label="Customer country",
-        min_length=2,
-        max_length=2,
-        help_text="Two-letter ISO code, e.g. DE or US.",
-        widget=forms.TextInput(attrs={"size": 3, "autocomplete": "off"}),
-    )
+    customer_country = CountryField(label="Customer country")
     contact_name = forms.CharField(label="Contact name", max_length=200)
     contact_email = forms.EmailField(label="Contact email", required=False)
     contact_phone = forms.CharField(label="Contact phone", max_length=40, required=False)
-
-    def clean_customer_country(self):
-        return self.cleaned_data["customer_country"].strip().upper()
 
 
 class DealCreateForm(CustomerFields):

@@ -15,6 +15,7 @@ from django.conf import settings
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone
+from django_countries.fields import CountryField
 
 from portal import numbers
 from portal.numbers import ReadableDecimalField
@@ -65,7 +66,7 @@ class DealRegistration(models.Model):
     customer_domain = models.CharField(max_length=255, blank=True, help_text="Registrable domain, e.g. acme.com.")
     customer_domain_stem = models.CharField(max_length=255, blank=True, help_text="acme for acme.com, acme.co.uk …")
     customer_name_key = models.CharField(max_length=200, blank=True, help_text="The name without legal forms.")
-    customer_country = models.CharField(max_length=2, help_text="ISO 3166-1 alpha-2 code.")
+    customer_country = CountryField(help_text="ISO 3166-1 alpha-2 code.")
     contact_name = models.CharField(max_length=200)
     contact_email = models.EmailField(blank=True)
     contact_phone = models.CharField(max_length=40, blank=True)

@@ -32,7 +32,7 @@ from deals.models import (
     DealRules,
     DealTally,
 )
-from portal import numbers
+from portal import numbers, places
 from portal.notifications import services as notifications
 from vendors import access
 from vendors.models import Distribution, Membership, Organization, Partnership, Product
@@ -278,8 +278,8 @@ def _customer(data: dict, errors: dict) -> dict:
         "customer_website": _text(data.get("customer_website"), "customer_website", errors, max_length=255),
         "customer_country": _text(data.get("customer_country"), "customer_country", errors, required=True).upper(),
     }
-    if clean["customer_country"] and not (len(clean["customer_country"]) == 2 and clean["customer_country"].isalpha()):
-        errors["customer_country"] = "Use the two-letter country code (ISO 3166-1), e.g. DE or US."
+    if clean["customer_country"] and not places.is_country(clean["customer_country"]):
+        errors["customer_country"] = places.COUNTRY_ERROR
     domain, stem = matching.domain_parts(clean["customer_website"])
     if clean["customer_website"] and not domain and "customer_website" not in errors:
         errors["customer_website"] = "Enter the customer's web domain, e.g. acme.com."

@@ -14,7 +14,6 @@ A partner never sees anything of a conflict: not on the list, the detail, the CS
 """
 
 import csv
-from datetime import date
 from functools import wraps
 
 from django.contrib import messages
@@ -31,6 +30,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from deals import forms, selectors, services
 from deals.models import DealEvent, DealExtensionRequest, DealRegistration
 from deals.uploads import validate_uploads
+from portal import spreadsheets
 from portal.forms import add_service_error
 from vendors import access
 from vendors import selectors as vendor_selectors
@@ -172,17 +172,6 @@ def deal_list(request):
     return response
 
 
-FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
-
-
-def csv_cell(value) -> str:
-    """A cell a spreadsheet will not run: text starting with = + - @ tab or CR gets a leading apostrophe."""
-    if value is None:
-        return ""
-    text = value.isoformat() if isinstance(value, date) else str(value)
-    return f"'{text}" if text.startswith(FORMULA_STARTS) else text
-
-
 class _Echo:
     """A file-like object whose ``write`` returns the line, so csv.writer feeds a streaming response."""
 
@@ -237,7 +226,7 @@ def deal_export(request):
     def lines():
         yield writer.writerow([header for header, _ in columns])
         for deal in rows.iterator(chunk_size=2000):
-            yield writer.writerow([csv_cell(value(deal)) for _, value in columns])
+            yield writer.writerow([spreadsheets.cell(value(deal)) for _, value in columns])
 
     response = StreamingHttpResponse(lines(), content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = f'attachment; filename="deal-registrations-{timezone.localdate():%Y-%m-%d}.csv"'

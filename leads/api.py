@@ -40,6 +40,7 @@ from leads import selectors, services
 from leads.models import Lead, LeadEvent, LeadOffer, LeadRules
 from portal import numbers
 from portal.api import current_organization, query_filters, require_organization
+from portal.serializer_fields import CountryField
 from vendors import access
 from vendors import selectors as vendor_selectors
 from vendors.api import (
@@ -294,7 +295,7 @@ class LeadCoverageSerializer(serializers.Serializer):
 
     partnership = serializers.IntegerField(source="partnership_id", read_only=True)
     partner = OrganizationRefSerializer()
-    countries = serializers.ListField(child=serializers.CharField(), help_text="ISO 3166-1 alpha-2 codes.")
+    countries = serializers.ListField(child=CountryField(), help_text="ISO 3166-1 alpha-2 codes.")
     regions = serializers.ListField(
         child=serializers.CharField(), help_text="States, regions or postcode prefixes (empty: the whole countries)."
     )
@@ -338,7 +339,7 @@ class LeadInputSerializer(serializers.Serializer):
     contact_name = _text()
     contact_email = _optional_text(254)
     contact_phone = _optional_text(40)
-    country = _text(2, help_text="ISO 3166-1 alpha-2 code, e.g. US.")
+    country = CountryField(help_text="ISO 3166-1 alpha-2 code, e.g. US.")
     region = _optional_text(80, help_text="State or region, e.g. TX.")
     postcode = _optional_text(20)
     size = serializers.ChoiceField(choices=Lead.Size.choices, required=False, allow_blank=True, default="")
@@ -398,7 +399,7 @@ class LeadRulesInputSerializer(serializers.Serializer):
 
 class LeadCoverageInputSerializer(serializers.Serializer):
     countries = serializers.ListField(
-        child=serializers.CharField(max_length=2),
+        child=CountryField(),
         max_length=services.MAX_COUNTRIES,
         help_text='ISO 3166-1 alpha-2 codes, e.g. ["US", "CA"]; empty: no territory.',
     )

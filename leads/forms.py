@@ -13,7 +13,7 @@ from django.utils import timezone
 from leads.models import Lead, LeadRules
 from leads.selectors import AGES
 from portal import numbers
-from portal.forms import ObjectChoiceField
+from portal.forms import CountryField, ObjectChoiceField
 from vendors.models import Organization
 
 Status = Lead.Status
@@ -99,13 +99,7 @@ class LeadForm(LeadsForm):
     contact_name = forms.CharField(label="Contact name", max_length=200)
     contact_email = forms.EmailField(label="Contact email", required=False)
     contact_phone = forms.CharField(label="Contact phone", max_length=40, required=False)
-    country = forms.CharField(
-        label="Country",
-        max_length=2,
-        min_length=2,
-        help_text="Two-letter ISO code, e.g. DE or US.",
-        widget=forms.TextInput(attrs={"autocomplete": "country", "size": 3}),
-    )
+    country = CountryField(label="Country")
     region = forms.CharField(label="State or region", max_length=80, required=False)
     postcode = forms.CharField(label="Postcode", max_length=20, required=False)
     size = forms.ChoiceField(label="Company size", required=False, choices=Lead.Size.choices)
@@ -139,12 +133,6 @@ class LeadForm(LeadsForm):
                 label_of=lambda p: f"{p.name} ({p.sku})",
                 widget=forms.SelectMultiple(attrs={"size": min(max(len(products), 2), 8)}),
             )
-
-    def clean_country(self):
-        country = self.cleaned_data["country"].strip().upper()
-        if len(country) != 2 or not country.isascii() or not country.isalpha():
-            raise forms.ValidationError("A two-letter ISO country code, e.g. DE or US.")
-        return country
 
     def lead_data(self) -> dict:
         """The cleaned fields as ``leads.services.clean_lead`` reads them (products as SKUs)."""

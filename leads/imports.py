@@ -7,9 +7,11 @@ more rows than an import takes. ``read_leads`` then maps the header to lead fiel
 punctuation do not matter, and the names that CRM and spreadsheet exports use are understood) and gives each
 row as lead fields with its spreadsheet row number (the header is row 1).
 
-Formulas are never evaluated nor stored: an XLSX formula cell, and any cell whose text begins with "=", is
-reported on its row (``Row.formulas``) and read as empty. A leading +, - or @ is ordinary text (a phone number,
-a note) and is kept; the CSV export neutralises such cells on the way out.
+Formulas are never evaluated nor stored: an XLSX formula cell, and any cell whose text a spreadsheet would run
+(it begins with =, +, -, @, a tab or a line break: ``portal.spreadsheets``, which every export shares), is
+reported on its row (``Row.problems``) and read as empty. Numbers (``-5``) and phone numbers (``+1 555 0100``)
+are values, not formulas, and are kept. The country is read from its ISO code (``DE``, ``DEU``) or its English
+name (``Germany``); a country that is none of these is reported on its row.
 
 CSV: UTF-8 with or without a byte order mark, or UTF-16 with one; comma, semicolon or tab separated (or as
 an Excel ``sep=`` first line says). Other encodings (Windows-1252, Latin-1, …) are refused rather than
@@ -22,11 +24,14 @@ import os
 import re
 import zipfile
 from dataclasses import dataclass
+from dataclasses import field as dataclass_field
 from datetime import date, datetime, time
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.template.defaultfilters import filesizeformat
+
+from portal import places, spreadsheets
 
 MAX_ROWS = 10_000
 MAX_COLUMNS = 100
@@ -72,6 +77,9 @@ ALIASES = {
 }
 NAME_PARTS = ("first_name", "last_name")
 FORMULA = "Formulas are not imported: type the value itself."
+# A cell that starts as a formula does, but with another character than "=".
+FORMULA_START = "Starts with “{}”, which a spreadsheet reads as a formula: type the value without it."
+NOT_A_COUNTRY = "“{}” is not a country: use its two-letter ISO code (e.g. DE or US) or its English name."
 NOT_UTF8 = "save it as CSV UTF-8 from your spreadsheet, or upload .xlsx"
 
 
@@ -276,7 +284,7 @@ def _cell_text(cell) -> str:
 class Row:
     number: int  # in the spreadsheet: the header is row 1
     data: dict[str, str]  # lead field → text (a formula cell reads as empty)
-    formulas: tuple[str, ...] = ()  # lead fields whose cell held a formula
+    problems: dict[str, str] = dataclass_field(default_factory=dict)  # lead field → what is wrong with its cell
 
 
 @dataclass(frozen=True)
@@ -338,18 +346,25 @@ def read_leads(upload) -> Leads:
         columns["contact_name"] = " + ".join(header[positions[p]] for p in parts)
     rows = []
     for number, cells in raw_rows:
-        data, formulas = {}, []
+        data, problems = {}, {}
         for field, index in positions.items():
             text = cells[index].strip() if index < len(cells) else ""
-            if text.startswith("="):
-                formulas.append("contact_name" if field in NAME_PARTS else field)
+            start = spreadsheets.formula_start(text)
+            if start:
+                message = FORMULA if start == "=" else FORMULA_START.format(start)
+                problems.setdefault("contact_name" if field in NAME_PARTS else field, message)
                 text = ""
             data[field] = text
         if parts:
             data["contact_name"] = " ".join(text for text in (data.pop(p) for p in parts) if text)
         if data.get("size"):
             data["size"] = size_bucket(data["size"])
-        rows.append(Row(number=number, data=data, formulas=tuple(dict.fromkeys(formulas))))
+        if data.get("country"):
+            code = places.country_code(data["country"], names=True)
+            if not code:
+                problems["country"] = NOT_A_COUNTRY.format(data["country"][:40])
+            data["country"] = code
+        rows.append(Row(number=number, data=data, problems=problems))
     return Leads(filename=name, columns=columns, ignored=ignored, rows=rows)
 
 

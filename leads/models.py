@@ -14,6 +14,7 @@ from django.conf import settings
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone
+from django_countries.fields import CountryField
 
 from portal import numbers
 from vendors.models import Organization, Partnership, Product, Tier
@@ -129,7 +130,7 @@ class Lead(models.Model):
     contact_name = models.CharField(max_length=200)
     contact_email = models.EmailField(blank=True)
     contact_phone = models.CharField(max_length=40, blank=True)
-    country = models.CharField(max_length=2, help_text="ISO 3166-1 alpha-2 code.")
+    country = CountryField(help_text="ISO 3166-1 alpha-2 code.")
     region = models.CharField(max_length=80, blank=True, help_text="State or region.")
     postcode = models.CharField(max_length=20, blank=True)
     products = models.ManyToManyField(Product, blank=True, related_name="+", help_text="Products of interest.")

@@ -18,7 +18,7 @@ from deals.models import DealRegistration
 from leads import imports, routing
 from leads import notifications as kinds
 from leads.models import Lead, LeadCoverage, LeadEvent, LeadImport, LeadNote, LeadOffer, LeadRules, LeadTally
-from portal import numbers
+from portal import numbers, places
 from portal.notifications import services as notifications
 from vendors import access
 from vendors.models import Organization, Partnership, Product
@@ -199,8 +199,8 @@ def clean_lead(vendor: Organization, data: dict, *, products_by_sku: dict | None
         except ValidationError:
             errors["contact_email"] = "Enter a valid email address."
     country = _text(data, "country", errors, required=True, max_length=2).upper()
-    if country and (len(country) != 2 or not country.isalpha()):
-        errors["country"] = "A two-letter ISO country code, e.g. DE or US."
+    if country and not places.is_country(country):
+        errors["country"] = places.COUNTRY_ERROR
     fields["country"] = country
     size = str(data.get("size") or "").strip()
     if size not in Lead.Size.values:
@@ -1040,12 +1040,12 @@ def _countries(values, errors) -> list[str]:
     codes, bad = [], []
     for value in values:
         code = str(value or "").strip().upper()
-        if len(code) != 2 or not code.isascii() or not code.isalpha():
+        if not places.is_country(code):
             bad.append(str(value)[:10])
         elif code not in codes:
             codes.append(code)
     if bad:
-        errors["countries"] = f"Not two-letter ISO country codes (e.g. DE or US): {', '.join(bad[:5])}."
+        errors["countries"] = f"Not countries (use their ISO 3166-1 codes, e.g. DE or US): {', '.join(bad[:5])}."
     elif len(codes) > MAX_COUNTRIES:
         errors["countries"] = f"At most {MAX_COUNTRIES} countries."
     return codes
@@ -1139,7 +1139,7 @@ def lead_import_stage(*, actor, vendor: Organization, upload) -> LeadImport:
     valid, errors, invalid = [], [], 0
     for row in sheet.rows:
         fields, problems = clean_lead(vendor, row.data, products_by_sku=catalog)
-        problems.update(dict.fromkeys(row.formulas, imports.FORMULA))
+        problems.update(row.problems)
         if problems:
             invalid += 1
             errors.extend(

@@ -53,6 +53,7 @@ INSTALLED_APPS = [
     "drf_spectacular",
     "drf_spectacular_sidecar",
     "django_htmx",
+    "django_countries",
     "portal",
     "portal.notifications",
     "portal.identity",
@@ -312,6 +313,9 @@ SPECTACULAR_SETTINGS = {
     "ENUM_NAME_OVERRIDES": {
         "StatusEnum": "vendors.models.Partnership.Status",
         "DealStatusEnum": "deals.models.DealRegistration.Status",
+        # Every country field (a deal's customer, a lead, an organization) and every time zone: one enum each.
+        "CountryEnum": "portal.places.country_choices",
+        "TimeZoneEnum": "portal.places.TIME_ZONES",
     },
 }
 

@@ -17,6 +17,7 @@ from rest_framework.response import Response
 
 from portal import numbers
 from portal.api import AutoSchema, Pagination, current_organization, query_filters, require_organization
+from portal.serializer_fields import CountryField
 from vendors import selectors, services
 from vendors.models import ANNUAL_REVENUE_CHOICES, Organization, Partnership, Product, Tier
 from vendors.money import CURRENCY_CHOICES, PRICE_ERRORS, quantize
@@ -70,6 +71,10 @@ class TierRefSerializer(serializers.ModelSerializer):
 
 
 class OrganizationSerializer(serializers.ModelSerializer):
+    country = CountryField(
+        read_only=True, allow_blank=True, help_text="ISO 3166-1 alpha-2 code; empty when the organization names none."
+    )
+
     class Meta:
         model = Organization
         fields = [

@@ -13,6 +13,7 @@ from django.core.validators import RegexValidator
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone
+from django_countries.fields import CountryField
 from guardian.models import GroupObjectPermissionBase, UserObjectPermissionBase
 
 from portal import numbers
@@ -47,7 +48,7 @@ class Organization(models.Model):
     kind = models.CharField(max_length=12, choices=Kind.choices)
     status = models.CharField(max_length=10, choices=Status.choices, default=Status.ACTIVE)
     website = models.URLField(blank=True)
-    country = models.CharField(max_length=2, blank=True, help_text="ISO 3166-1 alpha-2 code.")
+    country = CountryField(blank=True, help_text="ISO 3166-1 alpha-2 code.")
     description = models.TextField(blank=True)
     logo = models.ImageField(upload_to="logos/", blank=True)
     # One auth group per organization; its members are in it. Grants go to the group.

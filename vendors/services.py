@@ -23,7 +23,7 @@ from django.utils import timezone
 from django.utils.text import slugify
 from guardian.shortcuts import assign_perm
 
-from portal import numbers
+from portal import numbers, places
 from portal.notifications import services as notifications
 from vendors import access
 from vendors.models import (
@@ -724,6 +724,11 @@ def organization_update(*, actor, organization: Organization, **fields) -> Organ
     organization.name = (organization.name or "").strip()
     if not organization.name:
         raise ValidationError({"name": "An organization needs a name."})
+    if "country" in fields:
+        code = str(organization.country or "").strip().upper()
+        if code and not places.is_country(code):
+            raise ValidationError({"country": places.COUNTRY_ERROR})
+        organization.country = code
     organization.full_clean(exclude=["group"], validate_unique=False, validate_constraints=False)
     organization.save(update_fields=[key for key in fields if key in ORGANIZATION_FIELDS])
     return organization

@@ -20,6 +20,7 @@ from portal import numbers
 from portal.api import AutoSchema, Pagination, current_organization, query_filters
 from portal.notifications import kinds, selectors, services
 from portal.notifications.models import EmailMode, NotificationPreference, Receipt
+from portal.serializer_fields import TimeZoneField
 from vendors.models import Organization
 from vendors.selectors import memberships_of_user
 
@@ -132,9 +133,7 @@ class EmailModesField(serializers.Field):
 
 
 class PreferencesSerializer(serializers.Serializer):
-    time_zone = serializers.CharField(
-        max_length=64, help_text="An IANA time zone, e.g. `Europe/Berlin`; your daily digest follows it."
-    )
+    time_zone = TimeZoneField(help_text="An IANA time zone, e.g. `Europe/Berlin`; your daily digest follows it.")
     digest_hour = numbers.HOUR_OF_DAY.serializer_field(
         help_text="The hour (0–23, in your time zone) your daily digest arrives."
     )

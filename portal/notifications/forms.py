@@ -1,12 +1,8 @@
-import zoneinfo
-
 from django import forms
 
-from portal.forms import ObjectChoiceField
+from portal.forms import ObjectChoiceField, TimeZoneField
 from portal.notifications import services
 from portal.notifications.models import EmailMode, NotificationPreference
-
-ZONES = sorted(zoneinfo.available_timezones())
 
 
 class InboxFilterForm(forms.Form):
@@ -32,7 +28,7 @@ class InboxFilterForm(forms.Form):
 
 
 class PreferencesForm(forms.Form):
-    time_zone = forms.ChoiceField(choices=[(z, z) for z in ZONES], help_text="Your daily digest follows this zone.")
+    time_zone = TimeZoneField(label="Time zone", help_text="Your daily digest follows this zone.")
     digest_hour = forms.TypedChoiceField(
         coerce=int,
         choices=[(h, f"{h:02d}:00") for h in range(24)],

@@ -26,6 +26,7 @@ from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
 
+from portal import places
 from portal.notifications import kinds
 from portal.notifications.models import (
     EmailMode,
@@ -619,8 +620,8 @@ def receipts_mark_all_read(*, user, organization: Organization, vendor_id: int |
 def preferences_update(*, user, time_zone: str, digest_hour: int, modes: dict[str, str]) -> None:
     """Save a person's time zone, digest hour and per-type email choice (types they cannot receive are ignored)."""
     errors = {}
-    if time_zone not in zoneinfo.available_timezones():
-        errors["time_zone"] = "Choose a time zone from the list."
+    if not places.is_time_zone(time_zone):
+        errors["time_zone"] = places.TIME_ZONE_ERROR
     if not isinstance(digest_hour, int) or not 0 <= digest_hour <= 23:
         errors["digest_hour"] = "Choose an hour between 0 and 23."
     for key, mode in modes.items():

@@ -195,7 +195,7 @@ def test_bulk_with_one_bad_row_writes_nothing_and_names_the_row(api, leads_chann
     batch[4]["products"] = ["ACM-R100", "NOPE-9"]
     body = errors(api(c.acme_manager).post(BULK, {"leads": batch}, format="json"))
     assert body["rows"] == {
-        "3": {"country": ["A two-letter ISO country code, e.g. DE or US."]},
+        "3": {"country": ["Choose a country from the list (its two-letter ISO 3166-1 code, e.g. DE or US)."]},
         "5": {"products": ["Not in Acme Networks's catalog: NOPE-9."]},
     }
     assert body["detail"] == "2 rows not valid: no lead was created."
@@ -645,7 +645,7 @@ def test_vendor_sets_a_partners_coverage_and_routing_follows_it(api, leads_chann
         "capacity": None,
         "accepts_leads": True,
     }
-    payload = {"countries": ["us", "ca", "US"], "regions": ["TX", " "], "products": ["ACM-R100"], "capacity": 5}
+    payload = {"countries": ["US", "CA", "US"], "regions": ["TX", " "], "products": ["ACM-R100"], "capacity": 5}
     response = client.put(coverage_url(c.umbrella_acme), payload, format="json")
     assert response.status_code == 200, response.content
     body = response.json()

@@ -267,7 +267,7 @@ def test_required_fields_and_country_and_email_each_named(channel):
     assert error.message_dict == {
         "title": ["This field is required."],
         "customer_name": ["This field is required."],
-        "customer_country": ["Use the two-letter country code (ISO 3166-1), e.g. DE or US."],
+        "customer_country": ["Choose a country from the list (its two-letter ISO 3166-1 code, e.g. DE or US)."],
         "customer_website": ["Enter the customer's web domain, e.g. acme.com."],
         "contact_email": ["Enter a valid email address."],
     }

@@ -60,8 +60,8 @@ def test_a_good_csv_is_checked_and_waits_for_confirmation(world):
     upload = csv_upload(
         f"{HEADER}\r\n"
         'Waystar Health,Ana Diaz,ana@waystar.example,+1 512 555 0100,us,TX,78701,"ACM-R100, ACM-S48",120,'
-        '"-- call after 5pm, ask for Ana"\r\n'
-        "Pied Piper,Richard Hendricks,,,US,CA,94025,,1000+,@richard on the partner Slack\r\n"
+        '"Call after 5pm, ask for Ana"\r\n'
+        "Pied Piper,Richard Hendricks,,-12,United States,CA,94025,,1000+,Richard on the partner Slack\r\n"
     )
     staged = stage(w, upload)
     assert (staged.status, staged.filename, staged.created_by) == (LeadImport.Status.PENDING, "leads.csv", w.manager)
@@ -71,10 +71,11 @@ def test_a_good_csv_is_checked_and_waits_for_confirmation(world):
     first, second = staged.rows
     assert first["row"] == 2 and second["row"] == 3
     assert first["country"] == "US" and first["products"] == ["ACM-R100", "ACM-S48"] and first["size"] == "50-249"
-    # A leading +, - or @ is text, kept as it was typed.
-    assert first["contact_phone"] == "+1 512 555 0100"
-    assert first["notes"] == "-- call after 5pm, ask for Ana"
-    assert second["notes"] == "@richard on the partner Slack"
+    # A phone number and a number start with + or - and are values, kept as typed (the prefixes that make text a
+    # formula are tested in test_text_a_spreadsheet_would_run_is_refused_on_its_row); a country by its name.
+    assert first["contact_phone"] == "+1 512 555 0100" and second["contact_phone"] == "-12"
+    assert first["notes"] == "Call after 5pm, ask for Ana"
+    assert second["country"] == "US"
     assert not Lead.objects.exists()  # nothing is imported before the person confirms
 
 
@@ -138,7 +139,7 @@ def test_the_report_names_each_bad_row_and_field_as_the_spreadsheet_numbers_them
     upload = csv_upload(
         f"{HEADER}\n"
         "Waystar Health,Ana Diaz,ana@waystar.example,,US,TX,,ACM-R100,,\n"  # row 2: fine
-        "Bad Country,Bo,,,USA,,,,,\n"  # row 3
+        "Bad Country,Bo,,,Narnia,,,,,\n"  # row 3
         "Bad Sku,Cy,,,US,,,ACM-R100; NOPE-1,,\n"  # row 4
         "Bad Email,Di,not-an-email,,US,,,,,\n"  # row 5
         '"=HYPERLINK(""http://evil.example"",""Click"")",Ed,,,US,,,,,\n'  # row 6: a formula in the company
@@ -148,7 +149,7 @@ def test_the_report_names_each_bad_row_and_field_as_the_spreadsheet_numbers_them
     staged = stage(w, upload)
     assert (staged.total_rows, staged.valid_rows, staged.invalid_rows) == (7, 1, 6)
     assert report(staged) == {
-        (3, "country"): "A two-letter ISO country code, e.g. DE or US.",
+        (3, "country"): "“Narnia” is not a country: use its two-letter ISO code (e.g. DE or US) or its English name.",
         (4, "products"): "Not in Acme Networks's catalog: NOPE-1.",
         (5, "contact_email"): "Enter a valid email address.",
         (6, "company"): "Formulas are not imported: type the value itself.",
@@ -181,7 +182,7 @@ def test_formula_cells_of_an_xlsx_are_reported_never_evaluated(world):
             ["Waystar Health", "Ana Diaz", "US", "=1+1", "=A1"],  # a formula in an ignored column does not matter
             ["Pied Piper", '=CONCAT("Rich","ard")', "US", "fine", None],
             [None, None, None, None, None],  # an empty row is skipped; the numbers stay the spreadsheet's
-            ["Hooli XYZ", "Gavin Belson", "DE", "+49 call first", None],
+            ["Hooli XYZ", "Gavin Belson", "DE", "Call first: +49 89 1234567", None],
         ]
     )
     staged = stage(w, upload)
@@ -191,7 +192,7 @@ def test_formula_cells_of_an_xlsx_are_reported_never_evaluated(world):
     }
     assert (staged.total_rows, staged.valid_rows, staged.invalid_rows) == (3, 1, 2)
     (row,) = staged.rows
-    assert (row["row"], row["company"], row["notes"]) == (5, "Hooli XYZ", "+49 call first")
+    assert (row["row"], row["company"], row["notes"]) == (5, "Hooli XYZ", "Call first: +49 89 1234567")
 
 
 def test_unknown_columns_are_listed_as_ignored(world):
@@ -204,7 +205,7 @@ def test_unknown_columns_are_listed_as_ignored(world):
 
 def test_a_file_with_no_valid_row_is_reported_and_cannot_be_confirmed(world):
     w = world
-    staged = stage(w, csv_upload("Company,Contact,Country\nWaystar,Ana,USA\n"))
+    staged = stage(w, csv_upload("Company,Contact,Country\nWaystar,Ana,ZZ\n"))
     assert (staged.valid_rows, staged.invalid_rows) == (0, 1)
     with pytest.raises(ValidationError) as caught:
         services.lead_import_confirm(actor=w.manager, lead_import=staged)
@@ -215,7 +216,7 @@ def test_a_file_with_no_valid_row_is_reported_and_cannot_be_confirmed(world):
 def test_a_long_report_lists_the_first_problems_and_counts_them_all(world, monkeypatch):
     w = world
     monkeypatch.setattr(services, "MAX_REPORTED_ERRORS", 3)
-    staged = stage(w, csv_upload("Company,Contact,Country\n" + "Waystar,Ana,USA\n" * 5))
+    staged = stage(w, csv_upload("Company,Contact,Country\n" + "Waystar,Ana,ZZ\n" * 5))
     assert (len(staged.errors), staged.more_errors, staged.invalid_rows) == (3, 2, 5)
 
 
@@ -466,3 +467,75 @@ def test_imports_are_seen_by_their_vendor_only(world):
     assert list(selectors.imports_visible_to(w.acme_member)) == [staged]
     assert not selectors.imports_visible_to(w.globex_manager).exists()
     assert not selectors.imports_visible_to(w.initech_rep).exists()  # a partner sees no vendor's imports
+
+
+# --- text a spreadsheet would run, and countries ----------------------------------------------------------------
+
+FORMULA_PAYLOAD = 'HYPERLINK("http://evil.example","Click")'
+
+
+@pytest.mark.parametrize("start", ["=", "+", "-", "@"])
+def test_text_a_spreadsheet_would_run_is_refused_on_its_row(world, start):
+    """Each character that starts a formula is refused as ``=`` is, in any column, and stored nowhere."""
+    upload = xlsx_upload(
+        [
+            ["Company", "Contact name", "Country", "Notes"],
+            [f"{start}{FORMULA_PAYLOAD}", "Ana Diaz", "US", ""],
+            ["Pied Piper", f"{start}SUM(A1:A9)", "US", ""],
+            ["Hooli", "Gavin Belson", "US", f"{start} call first"],
+            ["Waystar Health", "Ana Diaz", "US", "fine"],
+        ]
+    )
+    staged = stage(world, upload)
+    message = imports.FORMULA if start == "=" else imports.FORMULA_START.format(start)
+    assert report(staged) == {(2, "company"): message, (3, "contact_name"): message, (4, "notes"): message}
+    assert [row["company"] for row in staged.rows] == ["Waystar Health"]
+    stored = str(LeadImport.objects.values_list("rows", "errors").get())
+    assert "HYPERLINK" not in stored and "SUM(" not in stored and "call first" not in stored
+
+
+@pytest.mark.parametrize("start", ["\t", "\r"])
+def test_a_tab_or_line_break_before_a_value_is_trimmed_and_what_follows_is_checked(world, start):
+    upload = csv_upload(
+        "Company,Contact name,Country\n"
+        f'"{start}={FORMULA_PAYLOAD.replace(chr(34), chr(34) * 2)}",Ana Diaz,US\n'
+        f'"{start}Waystar Health",Ana Diaz,US\n'
+    )
+    staged = stage(world, upload)
+    assert report(staged) == {(2, "company"): imports.FORMULA}
+    assert [row["company"] for row in staged.rows] == ["Waystar Health"]
+
+
+def test_numbers_and_phone_numbers_are_values_not_formulas(world):
+    """``+1 555 0100`` is the phone a person typed (the export adds the apostrophe on the way out); ``-5`` is a
+    number, checked as one."""
+    upload = xlsx_upload(
+        [
+            ["Company", "Contact name", "Phone", "Country", "Employees", "Postcode"],
+            ["Waystar Health", "Ana Diaz", "+1 555 0100", "US", 120, "-0042"],
+            ["Pied Piper", "Richard Hendricks", "+44 (20) 7946-0958", "GB", "", ""],
+            ["Hooli", "Gavin Belson", "", "US", -5, ""],
+        ]
+    )
+    staged = stage(world, upload)
+    assert report(staged) == {(4, "size"): "One of: 1-49, 50-249, 250-999, 1000+ (or empty)."}
+    first, second = staged.rows
+    assert (first["contact_phone"], first["size"], first["postcode"]) == ("+1 555 0100", "50-249", "-0042")
+    assert second["contact_phone"] == "+44 (20) 7946-0958"
+
+
+@pytest.mark.parametrize(
+    ("typed", "code"),
+    [("DE", "DE"), ("de", "DE"), ("DEU", "DE"), ("Germany", "DE"), ("germany", "DE"), ("United States", "US"),
+     ("USA", "US"), ("U.S.", "US"), ("United Kingdom", "GB"), ("UK", "GB"), ("The Netherlands", "NL")],
+)  # fmt: skip
+def test_a_country_is_read_from_its_code_or_its_name(world, typed, code):
+    staged = stage(world, csv_upload(f"Company,Contact,Country\nWaystar,Ana,{typed}\n"))
+    assert staged.errors == [] and staged.rows[0]["country"] == code
+
+
+@pytest.mark.parametrize("typed", ["ZZ", "XX", "Narnia", "Europe", "U1"])
+def test_a_country_that_is_none_is_reported_on_its_row(world, typed):
+    staged = stage(world, csv_upload(f"Company,Contact,Country\nWaystar,Ana,{typed}\nHooli,Gavin,DE\n"))
+    assert report(staged) == {(2, "country"): imports.NOT_A_COUNTRY.format(typed)}
+    assert [row["company"] for row in staged.rows] == ["Hooli"]

@@ -464,7 +464,8 @@ def test_saving_the_settings(client, channel):
 @pytest.mark.parametrize(
     ("change", "field", "message"),
     [
-        ({"time_zone": "Mars/Olympus_Mons"}, "time_zone", "Select a valid choice"),
+        ({"time_zone": "Mars/Olympus_Mons"}, "time_zone", "Choose a time zone from the list"),
+        ({"time_zone": "localtime"}, "time_zone", "Choose a time zone from the list"),
         ({"digest_hour": "24"}, "digest_hour", "Select a valid choice"),
         ({"digest_hour": "seven"}, "digest_hour", "Select a valid choice"),
         ({"email__partnership__approved": "sometimes"}, "email__partnership__approved", "Select a valid choice"),
