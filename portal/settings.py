@@ -125,7 +125,8 @@ else:
 
 AUTHENTICATION_BACKENDS = [
     "django.contrib.auth.backends.ModelBackend",
-    "allauth.account.auth_backends.AuthenticationBackend",
+    # allauth's login by email, with addresses proven to be the account's only (portal/identity/addresses.py).
+    "portal.identity.auth_backends.AuthenticationBackend",
     "guardian.backends.ObjectPermissionBackend",
 ]
 
@@ -156,6 +157,9 @@ ACCOUNT_LOGOUT_ON_GET = False
 # people provisioned by SSO arrive with a verified address already, and an account a platform admin made
 # (no address record yet) must not be locked out by a verification step it cannot satisfy.
 ACCOUNT_ADAPTER = "portal.identity.account_adapter.AccountAdapter"
+# Only addresses proven to be the account's log in; an address another account has cannot be added
+# (portal/identity/addresses.py, docs/adr/0004-sso-account-linking.md "Email addresses").
+ACCOUNT_FORMS = {"add_email": "portal.identity.forms_accounts.AddEmailForm"}
 ACCOUNT_EMAIL_VERIFICATION = "optional"
 ACCOUNT_EMAIL_CONFIRMATION_EXPIRE_DAYS = 3
 ACCOUNT_EMAIL_NOTIFICATIONS = True
