@@ -177,9 +177,13 @@ ONEPANE_SESSION_SEEN_EVERY = env.int("ONEPANE_SESSION_SEEN_EVERY", default=300)
 # Rate limits (allauth; counted in the cache, so shared by every web process through Redis in production).
 # Reached, they answer 429 with templates/429.html, which never says whether an account exists. MFA codes
 # are counted under "login_failed" too (per person); security-key logins under MFA_RATE_LIMITS.
+# Failed logins are counted per account ("key": the account the login names, whichever of its addresses is
+# typed; the login as typed when it names none; portal/identity/account_adapter.py), so wrong passwords lock
+# only that account, from anywhere, and its right password then gets the 429 page too. The per-IP limits are
+# loose: a whole office behind one NAT logs in through them, and only a flood from one address is stopped.
 ACCOUNT_RATE_LIMITS = {
-    "login": "30/m/ip",
-    "login_failed": "10/m/ip,5/5m/key",
+    "login": "120/m/ip",
+    "login_failed": "100/m/ip,5/5m/key",
     "signup": "20/m/ip",
     "reset_password": "20/m/ip,5/m/key",
     "reset_password_from_key": "20/m/ip",
