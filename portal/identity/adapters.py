@@ -6,7 +6,7 @@ checked in ``pre_social_login`` before anyone is logged in:
 1. The IdP must be one of ours, enabled, of an active organization. A login that only *connects* an IdP to an
    account already logged in is refused: accounts are linked at login, by the rule below, never by hand.
 2. The IdP must send an email address it has verified, of a **verified domain of the IdP's own organization**.
-   Domains are unique across organizations, so an IdP of organization A can never sign anyone in with an
+   A verified domain belongs to one organization, so an IdP of organization A can never sign anyone in with an
    address of a domain organization B verified, and never makes anyone a member of B.
 3. Who it is:
    - an account already linked to this IdP (same subject): that account; its name and email follow the IdP;

@@ -1,7 +1,8 @@
 """Single sign-on for platform admins: every organization's identity provider, and email domains to verify.
 
 A domain an organization claims stays pending until a platform admin checks, out of band, that the
-organization owns it (a DNS record or a letter from its IT), then uses the "Verify" action here. Identity
+organization owns it (a DNS record or a letter from its IT), then uses the "Verify" action here. Several
+organizations may claim a domain; verifying one claim drops the others (their admins are told). Identity
 providers are saved through ``services.identity_provider_save``, which keeps allauth's SocialApp in step.
 """
 
@@ -99,10 +100,27 @@ class VerifiedDomainAdmin(admin.ModelAdmin):
     def has_add_permission(self, request):
         return False  # organizations claim domains on their single sign-on page
 
-    @admin.action(description="Verify the selected domains (their organizations own them)")
+    @admin.action(description="Verify the selected claims (their organizations own the domains)")
     def verify(self, request, queryset):
+        """Verifying a claim gives the domain to its organization and drops the other organizations' claims."""
         count = 0
-        for domain in queryset.filter(verified_at__isnull=True):
-            services.domain_verify(actor=request.user, domain=domain)
-            count += 1
+        pending = list(queryset.filter(verified_at__isnull=True).select_related("organization").order_by("pk"))
+        names = [d.domain for d in pending]
+        for domain in pending:
+            if names.count(domain.domain) > 1:
+                self.message_user(
+                    request,
+                    f"{domain.domain} ({domain.organization}): several claims of this domain are selected. Select "
+                    "the one organization that owns it: verifying it drops the others.",
+                    messages.ERROR,
+                )
+                continue
+            try:
+                services.domain_verify(actor=request.user, domain=domain)
+            except ValidationError as exc:
+                self.message_user(
+                    request, f"{domain.domain} ({domain.organization}): {exc.messages[0]}", messages.ERROR
+                )
+            else:
+                count += 1
         self.message_user(request, f"{count} domain(s) verified.", messages.SUCCESS)

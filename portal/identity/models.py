@@ -59,8 +59,12 @@ class IdentityProvider(models.Model):
 
 
 class VerifiedDomain(models.Model):
+    """An organization's claim of an email domain: pending until verified. Several organizations may claim a
+    domain while it is pending; verifying one claim gives the domain to that organization and drops the others
+    (``services.domain_verify``), so a verified domain belongs to one organization."""
+
     organization = models.ForeignKey(Organization, on_delete=models.CASCADE, related_name="domains")
-    domain = models.CharField(max_length=253, unique=True, help_text="Lower case, e.g. initech.example.")
+    domain = models.CharField(max_length=253, help_text="Lower case, no trailing dot, IDNA, e.g. initech.example.")
     verification_token = models.CharField(max_length=64)
     verified_at = models.DateTimeField(null=True, blank=True)
     verified_by = models.ForeignKey(
@@ -70,6 +74,13 @@ class VerifiedDomain(models.Model):
 
     class Meta:
         ordering = ["domain"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["domain"], condition=Q(verified_at__isnull=False), name="verifieddomain_one_verified"
+            ),
+            models.UniqueConstraint(fields=["organization", "domain"], name="verifieddomain_once_per_organization"),
+        ]
+        indexes = [models.Index(fields=["domain"], name="verifieddomain_domain")]
 
     def __str__(self):
         return self.domain

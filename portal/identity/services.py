@@ -5,10 +5,11 @@
   SocialApp; this module is the only place that writes it.
 - ``identity_provider_set_enabled``: switch an IdP on or off (at most one enabled per organization).
 - ``domain_add`` / ``domain_remove``: an organization's admin claims an email domain (pending) or drops one.
-  A domain belongs to one organization only.
-- ``domain_verify``: a platform admin verifies a pending domain, after checking out of band that the
-  organization owns it (the admin's "verify" action). Only verified domains route people to an IdP and let an
-  IdP provision or link accounts.
+  A pending claim blocks nobody: several organizations may claim the same domain while none has proven it.
+- ``domain_verify``: a platform admin verifies a pending claim, after checking out of band that the
+  organization owns the domain (the admin's "verify" action). The domain is then that organization's only: the
+  other organizations' pending claims of it are dropped and their admins told. Only verified domains route
+  people to an IdP and let an IdP provision or link accounts.
 """
 
 from __future__ import annotations
@@ -24,6 +25,7 @@ from django.utils import timezone
 from django.utils.text import slugify
 
 from portal.identity.models import IdentityProvider, VerifiedDomain
+from portal.identity.notifications import DOMAIN_CLAIM_DROPPED
 from vendors.models import Membership, Organization
 from vendors.services import require_role
 
@@ -266,36 +268,78 @@ def clean_domain(domain: str) -> str:
     return domain
 
 
+VERIFIED_ELSEWHERE = "{domain} is verified for another organization on Onepane."
+
+
 @transaction.atomic
 def domain_add(*, actor, organization: Organization, domain: str) -> VerifiedDomain:
-    """Claim an email domain for the organization. It stays pending until a platform admin verifies it."""
+    """Claim an email domain for the organization. It stays pending until a platform admin verifies it; other
+    organizations' pending claims of it do not stand in the way, a verified one does."""
     require_role(actor, organization, ADMIN_ONLY)
     domain = clean_domain(domain)
     if domain in PUBLIC_MAIL_DOMAINS:
         raise ValidationError({"domain": f"{domain} is a public mailbox provider: anyone can have an address there."})
-    if VerifiedDomain.objects.filter(domain=domain).exists():
+    claims = VerifiedDomain.objects.filter(domain=domain)
+    if claims.filter(organization=organization).exists():
+        raise ValidationError({"domain": f"{organization.name} has already added {domain}."})
+    if claims.filter(verified_at__isnull=False).exists():
         # Whose it is stays private; a platform admin can move it if the claim is wrong.
-        raise ValidationError({"domain": f"{domain} is already claimed by an organization on Onepane."})
+        raise ValidationError({"domain": VERIFIED_ELSEWHERE.format(domain=domain)})
     try:
         with transaction.atomic():
             return VerifiedDomain.objects.create(
                 organization=organization, domain=domain, verification_token=secrets.token_urlsafe(24)
             )
-    except IntegrityError:  # claimed at the same moment by someone else
-        raise ValidationError({"domain": f"{domain} is already claimed by an organization on Onepane."}) from None
+    except IntegrityError:  # added at the same moment by another admin of the organization
+        raise ValidationError({"domain": f"{organization.name} has already added {domain}."}) from None
 
 
 @transaction.atomic
 def domain_verify(*, actor, domain: VerifiedDomain) -> VerifiedDomain:
-    """A platform admin confirms the organization owns the domain (checked out of band)."""
+    """A platform admin confirms the organization owns the domain (checked out of band). The domain becomes
+    that organization's: the other pending claims of it are dropped, and their organizations' admins told."""
     if not (actor is not None and actor.is_authenticated and actor.is_superuser):
         raise PermissionDenied("Only platform admins verify domains.")
-    domain = VerifiedDomain.objects.select_for_update().get(pk=domain.pk)
-    if domain.verified_at is None:
-        domain.verified_at = timezone.now()
-        domain.verified_by = actor
-        domain.save(update_fields=["verified_at", "verified_by"])
+    # Every claim of the name, locked in one order: two admins verifying rival claims wait for each other.
+    claims = list(VerifiedDomain.objects.select_for_update().filter(domain=domain.domain).order_by("pk"))
+    domain = next((c for c in claims if c.pk == domain.pk), None)
+    if domain is None:
+        raise ValidationError("This claim was dropped: another organization's claim of the domain was verified.")
+    if domain.verified_at is not None:
+        return domain
+    if any(c.verified_at is not None for c in claims):
+        raise ValidationError(
+            f"{domain.domain} is already verified for another organization. Remove that claim first if it is wrong."
+        )
+    domain.verified_at = timezone.now()
+    domain.verified_by = actor
+    domain.save(update_fields=["verified_at", "verified_by"])
+    dropped = [c for c in claims if c.pk != domain.pk]
+    if dropped:
+        VerifiedDomain.objects.filter(pk__in=[c.pk for c in dropped]).delete()
+        _tell_dropped(domain=domain.domain, organizations=[c.organization for c in dropped], actor=actor)
     return domain
+
+
+def _tell_dropped(*, domain: str, organizations: list[Organization], actor) -> None:
+    from portal.notifications import services as notifications
+
+    notifications.notify_many(
+        kind=DOMAIN_CLAIM_DROPPED,
+        notices=[
+            notifications.Notice(
+                organization=organization,
+                title=f"Your claim of {domain} was dropped",
+                body=(
+                    f"Another organization proved that it owns {domain}, so the domain is theirs on Onepane and "
+                    "your pending claim of it was removed. If your organization owns it, contact the platform "
+                    "administrators."
+                ),
+            )
+            for organization in organizations
+        ],
+        actor=actor,
+    )
 
 
 @transaction.atomic

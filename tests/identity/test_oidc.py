@@ -354,9 +354,12 @@ def test_only_admins_configure_and_only_platform_admins_verify(channel, db):
         services.domain_verify(actor=f.admin_of(channel.initech), domain=domain)
 
 
-def test_a_domain_belongs_to_one_organization_only(channel, db):
-    services.domain_add(actor=f.admin_of(channel.initech), organization=channel.initech, domain="initech.example")
-    with pytest.raises(services.ValidationError, match="already claimed"):
+def test_a_verified_domain_belongs_to_one_organization_only(channel, db):
+    claim = services.domain_add(
+        actor=f.admin_of(channel.initech), organization=channel.initech, domain="initech.example"
+    )
+    services.domain_verify(actor=f.UserFactory(is_superuser=True), domain=claim)
+    with pytest.raises(services.ValidationError, match="verified for another organization"):
         services.domain_add(actor=f.admin_of(channel.umbrella), organization=channel.umbrella, domain="INITECH.example")
     with pytest.raises(services.ValidationError, match="public mailbox provider"):
         services.domain_add(actor=f.admin_of(channel.umbrella), organization=channel.umbrella, domain="gmail.com")
@@ -393,4 +396,6 @@ def test_the_sso_page_for_the_organizations_admins(channel, client):
     )
     assert "Pending verification" in _text(response.content.decode())
     response = client.post(reverse("identity:sso"), {"action": "domain_add", "domain": "initech.example"})
-    assert response.status_code == 400 and "already claimed" in _text(response.content.decode())
+    assert response.status_code == 400 and "Initech Solutions has already added initech.example." in _text(
+        response.content.decode()
+    )
