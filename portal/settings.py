@@ -232,6 +232,20 @@ SOCIALACCOUNT_QUERY_EMAIL = True
 SOCIALACCOUNT_OPENID_CONNECT_URL_PREFIX = "oidc"
 SOCIALACCOUNT_REQUESTS_TIMEOUT = 10
 
+# Email domain claims (portal/identity/services.py): a platform admin can always verify a pending claim in the
+# admin. With ONEPANE_DOMAIN_TXT_VERIFICATION on, an organization's admin can also prove a claim through DNS:
+# the single sign-on page names the record to publish, a TXT record at _onepane-challenge.<domain> (a name of
+# its own, apart from the domain's SPF and other TXT records, and one a CNAME can delegate) with the value
+# onepane-domain-verification=<the claim's token>; "Check now" looks it up, and a beat job re-checks up to
+# ONEPANE_DOMAIN_TXT_CHECK_BATCH pending claims (those checked longest ago first) every
+# ONEPANE_DOMAIN_TXT_CHECK_EVERY seconds. A matching record verifies the claim as the admin's action does.
+# Lookups go to ONEPANE_DNS_NAMESERVERS, IP addresses with an optional port ("192.0.2.53:53,[2001:db8::53]:53"),
+# or by default to the system resolver (/etc/resolv.conf); each gives up after ONEPANE_DNS_TIMEOUT seconds.
+ONEPANE_DOMAIN_TXT_VERIFICATION = env.bool("ONEPANE_DOMAIN_TXT_VERIFICATION", default=False)
+ONEPANE_DNS_NAMESERVERS = env.list("ONEPANE_DNS_NAMESERVERS", default=[])
+ONEPANE_DNS_TIMEOUT = env.float("ONEPANE_DNS_TIMEOUT", default=5.0)
+ONEPANE_DOMAIN_TXT_CHECK_BATCH = env.int("ONEPANE_DOMAIN_TXT_CHECK_BATCH", default=50)
+
 LANGUAGE_CODE = "en-us"
 TIME_ZONE = "UTC"
 USE_I18N = True
@@ -308,6 +322,12 @@ CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": env.int("CELERY_VISIBIL
 CELERY_BEAT_SCHEDULE = {
     "resend-pending-emails": {"task": "portal.notifications.tasks.resend_pending_emails", "schedule": 60.0},
     "send-due-digests": {"task": "portal.notifications.tasks.send_due_digests", "schedule": 900.0},
+}
+# Email domain claims: the beat job that looks up pending claims' TXT records (a no-op unless
+# ONEPANE_DOMAIN_TXT_VERIFICATION is on) runs this often.
+CELERY_BEAT_SCHEDULE["check-domain-txt-records"] = {
+    "task": "portal.identity.tasks.check_domain_txt_records",
+    "schedule": env.float("ONEPANE_DOMAIN_TXT_CHECK_EVERY", default=600.0),
 }
 
 # Notifications: emails not delivered this many seconds after they were handed to Celery are handed over

@@ -1,8 +1,10 @@
 """Single sign-on for platform admins: every organization's identity provider, and email domains to verify.
 
 A domain an organization claims stays pending until a platform admin checks, out of band, that the
-organization owns it (a DNS record or a letter from its IT), then uses the "Verify" action here. Several
-organizations may claim a domain; verifying one claim drops the others (their admins are told). Identity
+organization owns it (a DNS record or a letter from its IT), then uses the "Verify" action here. Where
+``ONEPANE_DOMAIN_TXT_VERIFICATION`` is on, the organization can also prove it with a DNS TXT record itself; the
+last lookup's outcome is listed. Several organizations may claim a domain; verifying one claim drops the others
+(their admins are told). Identity
 providers are saved through ``services.identity_provider_save``, which keeps allauth's SocialApp in step.
 """
 
@@ -86,11 +88,20 @@ class IdentityProviderAdmin(admin.ModelAdmin):
 
 @admin.register(VerifiedDomain)
 class VerifiedDomainAdmin(admin.ModelAdmin):
-    list_display = ("domain", "organization", "verified", "verified_at", "verified_by", "created_at")
+    list_display = ("domain", "organization", "verified", "verified_at", "verified_by", "dns_check", "created_at")
     list_filter = (("verified_at", admin.EmptyFieldListFilter),)
     search_fields = ("domain", "organization__name")
     list_select_related = ("organization", "verified_by")
-    readonly_fields = ("organization", "domain", "verification_token", "verified_at", "verified_by", "created_at")
+    readonly_fields = (
+        "organization",
+        "domain",
+        "verification_token",
+        "verified_at",
+        "verified_by",
+        "dns_checked_at",
+        "dns_check",
+        "created_at",
+    )
     actions = ("verify",)
 
     @admin.display(boolean=True, description="Verified")
