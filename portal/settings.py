@@ -141,7 +141,8 @@ SESSION_ENGINE = "django.contrib.sessions.backends.db"
 
 AUTHENTICATION_BACKENDS = [
     "django.contrib.auth.backends.ModelBackend",
-    "allauth.account.auth_backends.AuthenticationBackend",
+    # allauth's login by email, with addresses proven to be the account's only (portal/identity/addresses.py).
+    "portal.identity.auth_backends.AuthenticationBackend",
     "guardian.backends.ObjectPermissionBackend",
 ]
 
@@ -172,6 +173,9 @@ ACCOUNT_LOGOUT_ON_GET = False
 # people provisioned by SSO arrive with a verified address already, and an account a platform admin made
 # (no address record yet) must not be locked out by a verification step it cannot satisfy.
 ACCOUNT_ADAPTER = "portal.identity.account_adapter.AccountAdapter"
+# Only addresses proven to be the account's log in; an address another account has cannot be added
+# (portal/identity/addresses.py, docs/adr/0004-sso-account-linking.md "Email addresses").
+ACCOUNT_FORMS = {"add_email": "portal.identity.forms_accounts.AddEmailForm"}
 ACCOUNT_EMAIL_VERIFICATION = "optional"
 ACCOUNT_EMAIL_CONFIRMATION_EXPIRE_DAYS = 3
 ACCOUNT_EMAIL_NOTIFICATIONS = True
@@ -189,9 +193,13 @@ ONEPANE_SESSION_SEEN_EVERY = env.int("ONEPANE_SESSION_SEEN_EVERY", default=300)
 # Rate limits (allauth; counted in the cache, so shared by every web process through Redis in production).
 # Reached, they answer 429 with templates/429.html, which never says whether an account exists. MFA codes
 # are counted under "login_failed" too (per person); security-key logins under MFA_RATE_LIMITS.
+# Failed logins are counted per account ("key": the account the login names, whichever of its addresses is
+# typed; the login as typed when it names none; portal/identity/account_adapter.py), so wrong passwords lock
+# only that account, from anywhere, and its right password then gets the 429 page too. The per-IP limits are
+# loose: a whole office behind one NAT logs in through them, and only a flood from one address is stopped.
 ACCOUNT_RATE_LIMITS = {
-    "login": "30/m/ip",
-    "login_failed": "10/m/ip,5/5m/key",
+    "login": "120/m/ip",
+    "login_failed": "100/m/ip,5/5m/key",
     "signup": "20/m/ip",
     "reset_password": "20/m/ip,5/m/key",
     "reset_password_from_key": "20/m/ip",
@@ -257,6 +265,20 @@ ONEPANE_OUTBOUND_MAX_BYTES = env.int("ONEPANE_OUTBOUND_MAX_BYTES", default=2 * 1
 ONEPANE_OUTBOUND_MAX_REDIRECTS = env.int("ONEPANE_OUTBOUND_MAX_REDIRECTS", default=3)
 # SAML IdPs configured by a metadata URL: the URL is fetched (guarded) when the IdP is saved and again this often.
 ONEPANE_SAML_METADATA_REFRESH_EVERY = env.float("ONEPANE_SAML_METADATA_REFRESH_EVERY", default=4 * 3600.0)
+
+# Email domain claims (portal/identity/services.py): a platform admin can always verify a pending claim in the
+# admin. With ONEPANE_DOMAIN_TXT_VERIFICATION on, an organization's admin can also prove a claim through DNS:
+# the single sign-on page names the record to publish, a TXT record at _onepane-challenge.<domain> (a name of
+# its own, apart from the domain's SPF and other TXT records, and one a CNAME can delegate) with the value
+# onepane-domain-verification=<the claim's token>; "Check now" looks it up, and a beat job re-checks up to
+# ONEPANE_DOMAIN_TXT_CHECK_BATCH pending claims (those checked longest ago first) every
+# ONEPANE_DOMAIN_TXT_CHECK_EVERY seconds. A matching record verifies the claim as the admin's action does.
+# Lookups go to ONEPANE_DNS_NAMESERVERS, IP addresses with an optional port ("192.0.2.53:53,[2001:db8::53]:53"),
+# or by default to the system resolver (/etc/resolv.conf); each gives up after ONEPANE_DNS_TIMEOUT seconds.
+ONEPANE_DOMAIN_TXT_VERIFICATION = env.bool("ONEPANE_DOMAIN_TXT_VERIFICATION", default=False)
+ONEPANE_DNS_NAMESERVERS = env.list("ONEPANE_DNS_NAMESERVERS", default=[])
+ONEPANE_DNS_TIMEOUT = env.float("ONEPANE_DNS_TIMEOUT", default=5.0)
+ONEPANE_DOMAIN_TXT_CHECK_BATCH = env.int("ONEPANE_DOMAIN_TXT_CHECK_BATCH", default=50)
 
 LANGUAGE_CODE = "en-us"
 TIME_ZONE = "UTC"
@@ -344,6 +366,12 @@ CELERY_BROKER_TRANSPORT_OPTIONS = {
 CELERY_BEAT_SCHEDULE = {
     "resend-pending-emails": {"task": "portal.notifications.tasks.resend_pending_emails", "schedule": 60.0},
     "send-due-digests": {"task": "portal.notifications.tasks.send_due_digests", "schedule": 900.0},
+}
+# Email domain claims: the beat job that looks up pending claims' TXT records (a no-op unless
+# ONEPANE_DOMAIN_TXT_VERIFICATION is on) runs this often.
+CELERY_BEAT_SCHEDULE["check-domain-txt-records"] = {
+    "task": "portal.identity.tasks.check_domain_txt_records",
+    "schedule": env.float("ONEPANE_DOMAIN_TXT_CHECK_EVERY", default=600.0),
 }
 
 # Notifications: emails not delivered this many seconds after they were handed to Celery are handed over

@@ -18,12 +18,14 @@ from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.validators import validate_email
 from django.db import IntegrityError, transaction
+from django.db.models import Q
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.text import slugify
 from guardian.shortcuts import assign_perm
 
 from portal import numbers, places
+from portal.identity import addresses
 from portal.notifications import services as notifications
 from vendors import access
 from vendors.models import (
@@ -274,11 +276,22 @@ def invitation_accept(
             raise ValidationError(
                 f"This invitation is for {invitation.email}. Log out and open the link again to accept it."
             )
+        if not addresses.is_proven(user, invitation.email):
+            # An address the account holds without having confirmed it proves nothing.
+            raise ValidationError(
+                f"Your account has not confirmed {invitation.email} yet. Confirm it from your account's email "
+                "page, then open the link again."
+            )
         if Membership.objects.filter(organization_id=invitation.organization_id, user=user).exists():
             # Joined since the invitation was sent: accepting must not change their role (maybe the last admin).
             raise ValidationError(f"You are already in {invitation.organization.name}.", code="member")
     else:
-        if User.objects.filter(email__iexact=invitation.email).exists():
+        # An account that has the address (proven, or as its own address) must log in to accept. An address
+        # that only sits unconfirmed on some account does not stop the invited person (nor reach that account).
+        if (
+            addresses.accounts_proving(invitation.email).exists()
+            or User.objects.filter(Q(email__iexact=invitation.email) | Q(username__iexact=invitation.email)).exists()
+        ):
             raise ValidationError(f"An account for {invitation.email} exists. Log in first, then open the link again.")
         if not first_name.strip():
             raise ValidationError({"first_name": "Tell your colleagues your name."})
@@ -297,6 +310,8 @@ def invitation_accept(
         from allauth.account.models import EmailAddress
 
         EmailAddress.objects.create(user=user, email=user.email, verified=True, primary=True)
+    # The invitation proved the address: other accounts' unconfirmed copies of it go.
+    addresses.claims_release(owner=user, email=invitation.email)
     membership = membership_add(organization=invitation.organization, user=user, role=invitation.role)
     invitation.accepted_at = timezone.now()
     invitation.save(update_fields=["accepted_at"])

@@ -8,10 +8,13 @@
   changed, address added or removed, two-factor changes). An email that carries a one-time link or code is
   ``sensitive``: its body is erased once it is delivered. Links are built on ``ONEPANE_BASE_URL``, never on the
   request's Host header, so a forged Host cannot point a reset link at someone else's server.
-- **A reset link goes only to an address that is proven to be the person's**: the account's own address, or
-  a verified one. An address someone added but never verified (a typo, someone else's mailbox) never receives
-  a link to their account.
-- **Failed logins past the limit answer 429** with the same page whether the account exists or not.
+- **Only an address proven to be the person's logs in and receives a reset link** (``addresses``): a verified
+  one, or the account's own address as a platform admin set it. An address someone added but never verified
+  (a typo, someone else's mailbox) never logs in and never receives a link to their account; once an account
+  confirms an address, the unconfirmed copies other accounts hold of it are dropped.
+- **Failed logins past the limit answer 429** with the same page whether the account exists or not. They are
+  counted per account (all its addresses together), and only loosely per IP: people behind one office address
+  are not locked out by someone else's wrong passwords (``ACCOUNT_RATE_LIMITS["login_failed"]``).
 """
 
 import hashlib
@@ -19,16 +22,18 @@ import uuid
 
 from allauth.account.adapter import DefaultAccountAdapter
 from allauth.account.models import EmailAddress
+from allauth.account.utils import user_email
 from allauth.core import context as allauth_context
 from allauth.core.exceptions import ImmediateHttpResponse
 from allauth.core.internal import ratelimit
 from django.conf import settings
 from django.contrib.auth import get_user_model
+from django.db import transaction
 from django.template import TemplateDoesNotExist
 from django.template.loader import get_template, render_to_string
 from django.urls import reverse
 
-from portal.identity import sessions
+from portal.identity import addresses, sessions
 from portal.notifications import services as notifications
 
 # Context values that make an email a one-time credential: whoever reads it can act as the person.
@@ -69,6 +74,14 @@ class AccountAdapter(DefaultAccountAdapter):
     def login(self, request, user) -> None:
         super().login(request, user)
         sessions.stamp(request)
+        keep_own_address(user)
+
+    def confirm_email(self, request, email_address) -> bool:
+        with transaction.atomic():
+            confirmed = super().confirm_email(request, email_address)
+            if confirmed:
+                addresses.claims_release(owner=email_address.user, email=email_address.email)
+        return confirmed
 
     # --- links -----------------------------------------------------------------------------------------------
 
@@ -123,6 +136,13 @@ class AccountAdapter(DefaultAccountAdapter):
 
     # --- login protection ------------------------------------------------------------------------------------
 
+    def _get_login_attempts_cache_key(self, request, **credentials) -> str:
+        """What failed logins are counted against: the account the login names (whichever of its addresses is
+        typed), else the login as typed. Never the IP alone: that would lock out everyone behind it."""
+        login = (credentials.get("email") or credentials.get("username") or "").strip().lower()
+        account = addresses.accounts_proving(login).values_list("pk", flat=True).first() if login else None
+        return f"account:{account}" if account is not None else f"login:{login}"
+
     def pre_authenticate(self, request, **credentials) -> None:
         """Past allauth's limit on failed logins (per address and per IP) answer 429, the same page for an
         address with an account and one without."""
@@ -135,9 +155,27 @@ class AccountAdapter(DefaultAccountAdapter):
 
 
 def may_receive_password_reset(user, email: str) -> bool:
-    """Whether ``email`` is proven to be ``user``'s: the account's own address (set by the invitation, the
-    identity provider or a platform admin, or made primary by the person), or a verified address of theirs."""
-    email = email.lower()
-    if (user.email or "").lower() == email:
-        return True
-    return EmailAddress.objects.filter(user=user, email__iexact=email, verified=True).exists()
+    """Whether ``email`` is proven to be ``user``'s (``addresses.is_proven``): a verified address of theirs, or
+    the account's own address as a platform admin set it."""
+    return addresses.is_proven(user, email)
+
+
+def keep_own_address(user) -> None:
+    """At login, record the account's own address, as a platform admin set it, as its verified primary address.
+
+    allauth files such an address as an unconfirmed one when it first meets it. Recorded as verified, it stays
+    the person's login, and allauth then lets no unconfirmed address become primary in its place."""
+    email = user_email(user)
+    if not email or EmailAddress.objects.filter(user=user, email__iexact=email, verified=True).exists():
+        return
+    if EmailAddress.objects.filter(email__iexact=email, verified=True).exists():
+        return  # another account has confirmed it: this one keeps no claim to it
+    address = EmailAddress.objects.filter(user=user, email__iexact=email).first()
+    if address is not None and address.primary:
+        return  # made primary without being confirmed: only its confirmation link proves it
+    has_primary = EmailAddress.objects.filter(user=user, primary=True).exists()
+    if address is None:
+        EmailAddress.objects.create(user=user, email=email.lower(), verified=True, primary=not has_primary)
+    else:
+        address.verified, address.primary = True, not has_primary
+        address.save(update_fields=["verified", "primary"])

@@ -6,13 +6,14 @@ checked in ``pre_social_login`` before anyone is logged in:
 1. The IdP must be one of ours, enabled, of an active organization. A login that only *connects* an IdP to an
    account already logged in is refused: accounts are linked at login, by the rule below, never by hand.
 2. The IdP must send an email address it has verified, of a **verified domain of the IdP's own organization**.
-   Domains are unique across organizations, so an IdP of organization A can never sign anyone in with an
+   A verified domain belongs to one organization, so an IdP of organization A can never sign anyone in with an
    address of a domain organization B verified, and never makes anyone a member of B.
 3. Who it is:
    - an account already linked to this IdP (same subject): that account; its name and email follow the IdP;
-   - otherwise an account whose **verified** email is that same address: linked to this IdP (the second IdP or
-     the password account of the same person: docs/adr/0004-sso-account-linking.md); an account with that
-     address unverified is refused, with what to do;
+   - otherwise an account the address is **proven** to be (``addresses``: verified, or its own address as a
+     platform admin set it): linked to this IdP (the second IdP or the password account of the same person:
+     docs/adr/0004-sso-account-linking.md); an account whose own address it is, unverified, is refused, with
+     what to do; an address someone merely added to their account unconfirmed names nobody (and is dropped);
    - otherwise a new account, provisioned just in time (``save_user``) with the verified address.
    In each case the person is made a member of the IdP's organization with the IdP's default role if they are
    not one yet (an existing member keeps their role), and that organization is the one they work in.
@@ -38,6 +39,7 @@ from django.db import transaction
 from django.shortcuts import render
 
 from portal import outbound
+from portal.identity import addresses
 from portal.identity.models import IdentityProvider
 from portal.identity.selectors_sso import (
     disabled_social_app_ids,
@@ -172,7 +174,7 @@ class SocialAccountAdapter(DefaultSocialAccountAdapter):
             else:
                 existing = self._account_with_email(email)
                 if existing is not None:
-                    if not self._has_verified(existing, email):
+                    if not addresses.is_proven(existing, email):
                         refuse(
                             request,
                             f"An Onepane account with {email} exists, but that address has not been verified, so "
@@ -183,20 +185,22 @@ class SocialAccountAdapter(DefaultSocialAccountAdapter):
                     sociallogin.connect(request, existing)
                     self._follow_idp(request, existing, email, profile)
                     self._join(idp, existing)
-                # Otherwise allauth signs the person up (``save_user``), just in time.
+                else:
+                    # Otherwise allauth signs the person up (``save_user``), just in time. The IdP has proven the
+                    # address: an unconfirmed copy on another account goes first (allauth would take it for an
+                    # account that has the address, and send the person to a sign-up form).
+                    addresses.claims_release(owner=None, email=email)
         request.session[SESSION_KEY] = organization.pk
 
     @staticmethod
     def _account_with_email(email: str):
-        User = get_user_model()
-        address = EmailAddress.objects.filter(email__iexact=email).select_related("user").order_by("-verified").first()
-        if address is not None:
-            return address.user
-        return User.objects.filter(email__iexact=email).first()
-
-    @staticmethod
-    def _has_verified(user, email: str) -> bool:
-        return EmailAddress.objects.filter(user=user, email__iexact=email, verified=True).exists()
+        """The account the address is proven to be, else one whose own address it is (not verified: refused).
+        An address that only sits unconfirmed on some account names nobody: the person gets their own account,
+        and that copy is dropped."""
+        proven = addresses.accounts_proving(email).order_by("pk").first()
+        if proven is not None:
+            return proven
+        return get_user_model().objects.filter(email__iexact=email).order_by("pk").first()
 
     def _follow_idp(self, request, user, email: str, profile: dict) -> None:
         """Later logins: the IdP's name and email win."""
@@ -235,6 +239,7 @@ class SocialAccountAdapter(DefaultSocialAccountAdapter):
             else:
                 address.verified = address.primary = True
                 address.save(update_fields=["verified", "primary"])
+        addresses.claims_release(owner=user, email=email)
 
     @staticmethod
     def _join(idp: IdentityProvider, user) -> None:
@@ -255,6 +260,7 @@ class SocialAccountAdapter(DefaultSocialAccountAdapter):
         idp = identity_provider_for_app(sociallogin.provider.app)
         with transaction.atomic():
             user = super().save_user(request, sociallogin, form)
+            addresses.claims_release(owner=user, email=user.email)
             logger.info("Provisioned %s just in time through identity provider %s", user.email, idp.slug)
             self._join(idp, user)
         return user

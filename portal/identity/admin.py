@@ -1,7 +1,10 @@
 """Single sign-on for platform admins: every organization's identity provider, and email domains to verify.
 
 A domain an organization claims stays pending until a platform admin checks, out of band, that the
-organization owns it (a DNS record or a letter from its IT), then uses the "Verify" action here. Identity
+organization owns it (a DNS record or a letter from its IT), then uses the "Verify" action here. Where
+``ONEPANE_DOMAIN_TXT_VERIFICATION`` is on, the organization can also prove it with a DNS TXT record itself; the
+last lookup's outcome is listed. Several organizations may claim a domain; verifying one claim drops the others
+(their admins are told). Identity
 providers are saved through ``services.identity_provider_save``, which keeps allauth's SocialApp in step.
 """
 
@@ -85,11 +88,20 @@ class IdentityProviderAdmin(admin.ModelAdmin):
 
 @admin.register(VerifiedDomain)
 class VerifiedDomainAdmin(admin.ModelAdmin):
-    list_display = ("domain", "organization", "verified", "verified_at", "verified_by", "created_at")
+    list_display = ("domain", "organization", "verified", "verified_at", "verified_by", "dns_check", "created_at")
     list_filter = (("verified_at", admin.EmptyFieldListFilter),)
     search_fields = ("domain", "organization__name")
     list_select_related = ("organization", "verified_by")
-    readonly_fields = ("organization", "domain", "verification_token", "verified_at", "verified_by", "created_at")
+    readonly_fields = (
+        "organization",
+        "domain",
+        "verification_token",
+        "verified_at",
+        "verified_by",
+        "dns_checked_at",
+        "dns_check",
+        "created_at",
+    )
     actions = ("verify",)
 
     @admin.display(boolean=True, description="Verified")
@@ -99,10 +111,27 @@ class VerifiedDomainAdmin(admin.ModelAdmin):
     def has_add_permission(self, request):
         return False  # organizations claim domains on their single sign-on page
 
-    @admin.action(description="Verify the selected domains (their organizations own them)")
+    @admin.action(description="Verify the selected claims (their organizations own the domains)")
     def verify(self, request, queryset):
+        """Verifying a claim gives the domain to its organization and drops the other organizations' claims."""
         count = 0
-        for domain in queryset.filter(verified_at__isnull=True):
-            services.domain_verify(actor=request.user, domain=domain)
-            count += 1
+        pending = list(queryset.filter(verified_at__isnull=True).select_related("organization").order_by("pk"))
+        names = [d.domain for d in pending]
+        for domain in pending:
+            if names.count(domain.domain) > 1:
+                self.message_user(
+                    request,
+                    f"{domain.domain} ({domain.organization}): several claims of this domain are selected. Select "
+                    "the one organization that owns it: verifying it drops the others.",
+                    messages.ERROR,
+                )
+                continue
+            try:
+                services.domain_verify(actor=request.user, domain=domain)
+            except ValidationError as exc:
+                self.message_user(
+                    request, f"{domain.domain} ({domain.organization}): {exc.messages[0]}", messages.ERROR
+                )
+            else:
+                count += 1
         self.message_user(request, f"{count} domain(s) verified.", messages.SUCCESS)

@@ -6,3 +6,6 @@ class IdentityConfig(AppConfig):
     name = "portal.identity"
     label = "identity"
     verbose_name = "Identity and sign-in"
+
+    def ready(self):
+        from portal.identity import notifications  # noqa: F401 (registers sign-in's notification types)

@@ -54,3 +54,11 @@ class DomainForm(forms.Form):
         help_text="The part after @ in your people's email addresses, e.g. initech.example. A platform admin "
         "verifies that your organization owns it before it is used.",
     )
+
+    def __init__(self, *args, txt_verification: bool = False, **kwargs):
+        super().__init__(*args, **kwargs)
+        if txt_verification:
+            self.fields["domain"].help_text = (
+                "The part after @ in your people's email addresses, e.g. initech.example. It is used once "
+                "verified: publish the TXT record shown for it in its DNS."
+            )

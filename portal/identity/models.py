@@ -4,7 +4,8 @@
   ``services``) keeps an allauth ``SocialApp`` in step with it, so allauth runs the protocol.
 - ``VerifiedDomain``: an email domain an organization has proven it owns. Home-realm discovery sends people of
   that domain to the organization's IdP; just-in-time provisioning and account linking accept only emails of
-  the IdP's own organization's verified domains.
+  the IdP's own organization's verified domains. Where DNS verification is on, the organization proves a claim
+  itself with a TXT record (``txt_record_name`` = ``txt_record_value``); the last lookup's outcome is kept.
 - ``ApiToken``: a personal token for the REST API. Only a hash of it is stored; it sees what its owner sees.
 - ``SamlAssertion``: a SAML assertion Onepane accepted, remembered until it expires so it is never accepted again.
 """
@@ -59,18 +60,47 @@ class IdentityProvider(models.Model):
         return f"{self.name} ({self.get_protocol_display()}) for {self.organization}"
 
 
+# Where an organization publishes the proof of a claim: a TXT record on a name of its own under the domain, so
+# it sits apart from the domain's own TXT records (SPF and the like) and can be delegated with a CNAME.
+TXT_RECORD_PREFIX = "_onepane-challenge."
+TXT_VALUE_PREFIX = "onepane-domain-verification="
+
+
 class VerifiedDomain(models.Model):
+    """An organization's claim of an email domain: pending until verified. Several organizations may claim a
+    domain while it is pending; verifying one claim gives the domain to that organization and drops the others
+    (``services.domain_verify``, or ``services.domain_check_txt`` by DNS), so a verified domain belongs to one
+    organization."""
+
+    class TxtCheck(models.TextChoices):
+        """The outcome of the last DNS lookup of the claim's TXT record."""
+
+        VERIFIED = "verified", "TXT record found: verified"
+        NOT_FOUND = "not_found", "No TXT record yet"
+        WRONG_VALUE = "wrong_value", "TXT record with another value"
+        TIMEOUT = "timeout", "DNS did not answer in time"
+        FAILED = "failed", "DNS lookup failed"
+
     organization = models.ForeignKey(Organization, on_delete=models.CASCADE, related_name="domains")
-    domain = models.CharField(max_length=253, unique=True, help_text="Lower case, e.g. initech.example.")
+    domain = models.CharField(max_length=253, help_text="Lower case, no trailing dot, IDNA, e.g. initech.example.")
     verification_token = models.CharField(max_length=64)
     verified_at = models.DateTimeField(null=True, blank=True)
     verified_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
     created_at = models.DateTimeField(default=timezone.now)
+    dns_checked_at = models.DateTimeField(null=True, blank=True)
+    dns_check = models.CharField(max_length=20, choices=TxtCheck.choices, blank=True)
 
     class Meta:
         ordering = ["domain"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["domain"], condition=Q(verified_at__isnull=False), name="verifieddomain_one_verified"
+            ),
+            models.UniqueConstraint(fields=["organization", "domain"], name="verifieddomain_once_per_organization"),
+        ]
+        indexes = [models.Index(fields=["domain"], name="verifieddomain_domain")]
 
     def __str__(self):
         return self.domain
@@ -78,6 +108,14 @@ class VerifiedDomain(models.Model):
     @property
     def is_verified(self) -> bool:
         return self.verified_at is not None
+
+    @property
+    def txt_record_name(self) -> str:
+        return f"{TXT_RECORD_PREFIX}{self.domain}"
+
+    @property
+    def txt_record_value(self) -> str:
+        return f"{TXT_VALUE_PREFIX}{self.verification_token}"
 
 
 class ApiToken(models.Model):

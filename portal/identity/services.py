@@ -6,11 +6,16 @@
 - ``identity_provider_refresh_metadata``: fetch a SAML IdP's metadata URL again (the beat, every few hours).
 - ``identity_provider_set_enabled``: switch an IdP on or off (at most one enabled per organization).
 - ``domain_add`` / ``domain_remove``: an organization's admin claims an email domain (pending) or drops one.
-  A domain belongs to one organization only.
+  A pending claim blocks nobody: several organizations may claim the same domain while none has proven it.
 - ``saml_assertion_remember``: remember an accepted SAML assertion until it expires (replay protection).
-- ``domain_verify``: a platform admin verifies a pending domain, after checking out of band that the
-  organization owns it (the admin's "verify" action). Only verified domains route people to an IdP and let an
-  IdP provision or link accounts.
+- ``domain_verify``: a platform admin verifies a pending claim, after checking out of band that the
+  organization owns the domain (the admin's "verify" action). The domain is then that organization's only: the
+  other organizations' pending claims of it are dropped and their admins told. Only verified domains route
+  people to an IdP and let an IdP provision or link accounts.
+- ``domain_check_txt``: where ``ONEPANE_DOMAIN_TXT_VERIFICATION`` is on, the organization's admin proves a claim
+  itself: Onepane looks up the TXT record ``_onepane-challenge.<domain>`` and, if it holds the claim's
+  ``onepane-domain-verification=<token>``, verifies the claim as ``domain_verify`` does. The beat does the same
+  for pending claims (``domains_check_txt_pending``).
 """
 
 from __future__ import annotations
@@ -18,16 +23,21 @@ from __future__ import annotations
 import logging
 import re
 import secrets
+from dataclasses import dataclass
 from datetime import datetime
 from urllib.parse import urlsplit
 
+from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
+from django.db.models import F
 from django.utils import timezone
 from django.utils.text import slugify
 
 from portal import outbound
+from portal.identity import dnstxt
 from portal.identity.models import IdentityProvider, SamlAssertion, VerifiedDomain
+from portal.identity.notifications import DOMAIN_CLAIM_DROPPED
 from vendors.models import Membership, Organization
 from vendors.services import require_role
 
@@ -316,39 +326,191 @@ def clean_domain(domain: str) -> str:
     return domain
 
 
+VERIFIED_ELSEWHERE = "{domain} is verified for another organization on Onepane."
+
+
 @transaction.atomic
 def domain_add(*, actor, organization: Organization, domain: str) -> VerifiedDomain:
-    """Claim an email domain for the organization. It stays pending until a platform admin verifies it."""
+    """Claim an email domain for the organization. It stays pending until a platform admin verifies it; other
+    organizations' pending claims of it do not stand in the way, a verified one does."""
     require_role(actor, organization, ADMIN_ONLY)
     domain = clean_domain(domain)
     if domain in PUBLIC_MAIL_DOMAINS:
         raise ValidationError({"domain": f"{domain} is a public mailbox provider: anyone can have an address there."})
-    if VerifiedDomain.objects.filter(domain=domain).exists():
+    claims = VerifiedDomain.objects.filter(domain=domain)
+    if claims.filter(organization=organization).exists():
+        raise ValidationError({"domain": f"{organization.name} has already added {domain}."})
+    if claims.filter(verified_at__isnull=False).exists():
         # Whose it is stays private; a platform admin can move it if the claim is wrong.
-        raise ValidationError({"domain": f"{domain} is already claimed by an organization on Onepane."})
+        raise ValidationError({"domain": VERIFIED_ELSEWHERE.format(domain=domain)})
     try:
         with transaction.atomic():
             return VerifiedDomain.objects.create(
                 organization=organization, domain=domain, verification_token=secrets.token_urlsafe(24)
             )
-    except IntegrityError:  # claimed at the same moment by someone else
-        raise ValidationError({"domain": f"{domain} is already claimed by an organization on Onepane."}) from None
+    except IntegrityError:  # added at the same moment by another admin of the organization
+        raise ValidationError({"domain": f"{organization.name} has already added {domain}."}) from None
 
 
 @transaction.atomic
 def domain_verify(*, actor, domain: VerifiedDomain) -> VerifiedDomain:
-    """A platform admin confirms the organization owns the domain (checked out of band)."""
+    """A platform admin confirms the organization owns the domain (checked out of band). The domain becomes
+    that organization's: the other pending claims of it are dropped, and their organizations' admins told."""
     if not (actor is not None and actor.is_authenticated and actor.is_superuser):
         raise PermissionDenied("Only platform admins verify domains.")
-    domain = VerifiedDomain.objects.select_for_update().get(pk=domain.pk)
-    if domain.verified_at is None:
-        domain.verified_at = timezone.now()
-        domain.verified_by = actor
-        domain.save(update_fields=["verified_at", "verified_by"])
+    return _give_domain(domain=domain, verified_by=actor, teller=actor)
+
+
+def _give_domain(*, domain: VerifiedDomain, verified_by, teller, dns_check: str = "") -> VerifiedDomain:
+    """Verify one claim, in the caller's transaction: the one path of the admin's action and of DNS proof."""
+    # Every claim of the name, locked in one order: two admins verifying rival claims wait for each other.
+    claims = list(VerifiedDomain.objects.select_for_update().filter(domain=domain.domain).order_by("pk"))
+    domain = next((c for c in claims if c.pk == domain.pk), None)
+    if domain is None:
+        raise ValidationError("This claim was dropped: another organization's claim of the domain was verified.")
+    if domain.verified_at is not None:
+        return domain
+    if any(c.verified_at is not None for c in claims):
+        raise ValidationError(
+            f"{domain.domain} is already verified for another organization. Remove that claim first if it is wrong."
+        )
+    domain.verified_at = timezone.now()
+    domain.verified_by = verified_by
+    fields = ["verified_at", "verified_by"]
+    if dns_check:
+        domain.dns_checked_at, domain.dns_check = domain.verified_at, dns_check
+        fields += ["dns_checked_at", "dns_check"]
+    domain.save(update_fields=fields)
+    dropped = [c for c in claims if c.pk != domain.pk]
+    if dropped:
+        VerifiedDomain.objects.filter(pk__in=[c.pk for c in dropped]).delete()
+        _tell_dropped(domain=domain.domain, organizations=[c.organization for c in dropped], actor=teller)
     return domain
+
+
+def _tell_dropped(*, domain: str, organizations: list[Organization], actor) -> None:
+    from portal.notifications import services as notifications
+
+    notifications.notify_many(
+        kind=DOMAIN_CLAIM_DROPPED,
+        notices=[
+            notifications.Notice(
+                organization=organization,
+                title=f"Your claim of {domain} was dropped",
+                body=(
+                    f"Another organization proved that it owns {domain}, so the domain is theirs on Onepane and "
+                    "your pending claim of it was removed. If your organization owns it, contact the platform "
+                    "administrators."
+                ),
+            )
+            for organization in organizations
+        ],
+        actor=actor,
+    )
 
 
 @transaction.atomic
 def domain_remove(*, actor, domain: VerifiedDomain) -> None:
     require_role(actor, domain.organization, ADMIN_ONLY)
     domain.delete()
+
+
+# --- DNS proof of a claim -------------------------------------------------------------------------------------
+
+TxtCheck = VerifiedDomain.TxtCheck
+
+
+def txt_verification_enabled() -> bool:
+    """Whether organizations may prove their claims with a DNS TXT record (``ONEPANE_DOMAIN_TXT_VERIFICATION``)."""
+    return bool(settings.ONEPANE_DOMAIN_TXT_VERIFICATION)
+
+
+@dataclass(frozen=True)
+class TxtCheckResult:
+    """The outcome of one check of a claim's TXT record, with the sentence its organization's admin reads."""
+
+    domain: VerifiedDomain
+    outcome: str  # a VerifiedDomain.TxtCheck value
+    message: str
+
+    @property
+    def verified(self) -> bool:
+        return self.outcome == TxtCheck.VERIFIED
+
+
+def txt_check_message(domain: VerifiedDomain, outcome: str) -> str:
+    name, value = domain.txt_record_name, domain.txt_record_value
+    if outcome == TxtCheck.VERIFIED:
+        return (
+            f"{domain.domain} is verified: the TXT record at {name} matches. Addresses of {domain.domain} now log "
+            "in through your identity provider."
+        )
+    if outcome == TxtCheck.NOT_FOUND:
+        return (
+            f"No TXT record at {name} yet. Publish one with the value {value} at your DNS provider; a new record "
+            "can take a while to be seen. Onepane checks again regularly, or check now once it is published."
+        )
+    if outcome == TxtCheck.WRONG_VALUE:
+        return (
+            f"{name} has a TXT record, but not the value of this claim. Publish a TXT record with the value {value} "
+            "(exactly, in one record) and check again."
+        )
+    if outcome == TxtCheck.TIMEOUT:
+        return f"The DNS servers did not answer in time when looking up {name}. Try again in a few minutes."
+    return f"The DNS lookup of {name} failed (the DNS servers answered with an error). Try again in a few minutes."
+
+
+def domain_check_txt(*, actor, domain: VerifiedDomain) -> TxtCheckResult:
+    """The organization's admin asks Onepane to look up the claim's TXT record now; a matching record verifies
+    the claim as a platform admin's ``domain_verify`` does (the rivals dropped and told). The outcome is kept on
+    the claim for its page. The lookup runs outside any transaction: nothing stays locked while DNS is asked."""
+    require_role(actor, domain.organization, ADMIN_ONLY)
+    if not txt_verification_enabled():
+        raise ValidationError("DNS verification is not turned on here: a platform admin verifies domains.")
+    if domain.is_verified:
+        return TxtCheckResult(domain, TxtCheck.VERIFIED, f"{domain.domain} is verified.")
+    return _check_txt(domain=domain, lookup=dnstxt.txt_lookup(domain.txt_record_name), verified_by=actor)
+
+
+def _check_txt(*, domain: VerifiedDomain, lookup: dnstxt.Lookup, verified_by) -> TxtCheckResult:
+    if lookup.outcome == dnstxt.FOUND:
+        outcome = TxtCheck.VERIFIED if domain.txt_record_value in lookup.values else TxtCheck.WRONG_VALUE
+    else:
+        outcome = {dnstxt.NOT_FOUND: TxtCheck.NOT_FOUND, dnstxt.TIMEOUT: TxtCheck.TIMEOUT}.get(
+            lookup.outcome, TxtCheck.FAILED
+        )
+    if outcome == TxtCheck.VERIFIED:
+        try:
+            with transaction.atomic():
+                # The rivals are told without a name: who proved the domain stays private, as in domain_add.
+                domain = _give_domain(domain=domain, verified_by=verified_by, teller=None, dns_check=outcome)
+        except ValidationError as exc:  # a rival's claim was verified meanwhile
+            return TxtCheckResult(domain, TxtCheck.FAILED, exc.messages[0])
+    else:
+        now = timezone.now()
+        VerifiedDomain.objects.filter(pk=domain.pk, verified_at__isnull=True).update(
+            dns_checked_at=now, dns_check=outcome
+        )
+        domain.dns_checked_at, domain.dns_check = now, outcome
+    return TxtCheckResult(domain, outcome, txt_check_message(domain, outcome))
+
+
+def domains_check_txt_pending(*, limit: int | None = None) -> dict:
+    """Beat: look up the TXT records of the pending claims checked longest ago (never checked first), at most
+    ``limit`` (``ONEPANE_DOMAIN_TXT_CHECK_BATCH``) a run, and verify those whose record is published. Safe to run
+    twice: a verified claim is no longer pending, and rival claims of one name share one lookup."""
+    if not txt_verification_enabled():
+        return {"checked": 0, "verified": 0}
+    limit = settings.ONEPANE_DOMAIN_TXT_CHECK_BATCH if limit is None else limit
+    pending = list(
+        VerifiedDomain.objects.filter(verified_at__isnull=True)
+        .select_related("organization")
+        .order_by(F("dns_checked_at").asc(nulls_first=True), "pk")[:limit]
+    )
+    lookups: dict[str, dnstxt.Lookup] = {}
+    verified = 0
+    for domain in pending:
+        if domain.domain not in lookups:
+            lookups[domain.domain] = dnstxt.txt_lookup(domain.txt_record_name)
+        verified += _check_txt(domain=domain, lookup=lookups[domain.domain], verified_by=None).verified
+    return {"checked": len(pending), "verified": verified}

@@ -2,7 +2,8 @@
 
 - ``sso_settings`` (/settings/sso/): the current organization's admins set up its identity provider (OpenID
   Connect or SAML 2.0), enable or disable it, and claim email domains (pending until a platform admin verifies
-  them in the admin). The page shows what to give the IdP: the redirect URI (OIDC) or the SP metadata (SAML).
+  them in the admin or, where DNS verification is on, until the TXT record the page names is published and
+  checked). The page shows what to give the IdP: the redirect URI (OIDC) or the SP metadata (SAML).
 - ``sso_start`` (/settings/sso/start/): home-realm discovery. The login form posts here: an email of a verified
   domain of an organization with an enabled IdP goes straight to that IdP (the login starts from this POST, so
   no GET ever starts one); any other email goes on to the password login, with the email filled in.
@@ -81,7 +82,9 @@ def sso_settings(request):
     provider_form = IdentityProviderForm(
         request.POST if action == "provider" else None, initial=_provider_initial(idp, organization)
     )
-    domain_form = DomainForm(request.POST if action == "domain_add" else None)
+    domain_form = DomainForm(
+        request.POST if action == "domain_add" else None, txt_verification=services.txt_verification_enabled()
+    )
     status = 200
 
     if action == "provider" and provider_form.is_valid():
@@ -106,7 +109,10 @@ def sso_settings(request):
             _add_errors(domain_form, exc)
             status = 400
         else:
-            messages.success(request, f"{domain.domain} is added. A platform admin verifies it before it is used.")
+            if services.txt_verification_enabled():
+                messages.success(request, f"{domain.domain} is added. Publish its TXT record below to verify it.")
+            else:
+                messages.success(request, f"{domain.domain} is added. A platform admin verifies it before it is used.")
             return redirect("identity:sso")
     elif action == "domain_add":
         status = 400
@@ -116,6 +122,17 @@ def sso_settings(request):
             raise Http404
         services.domain_remove(actor=request.user, domain=domain)
         messages.success(request, f"{domain.domain} is removed.")
+        return redirect("identity:sso")
+    elif action == "domain_check":
+        domain = selectors_sso.domains_of(organization).filter(pk=_int(request.POST.get("domain"))).first()
+        if domain is None:
+            raise Http404
+        try:
+            result = services.domain_check_txt(actor=request.user, domain=domain)
+        except ValidationError as exc:
+            messages.error(request, exc.messages[0])
+        else:
+            (messages.success if result.verified else messages.error)(request, result.message)
         return redirect("identity:sso")
     elif request.method == "POST":
         status = 400
@@ -129,6 +146,7 @@ def sso_settings(request):
             "provider_form": provider_form,
             "domain_form": domain_form,
             "domains": list(selectors_sso.domains_of(organization)),
+            "txt_verification": services.txt_verification_enabled(),
             "redirect_uri": redirect_uri(request, idp) if idp else "",
             "saml_metadata_url": _saml_metadata_url(request, idp) if idp else "",
         },

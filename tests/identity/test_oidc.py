@@ -165,6 +165,25 @@ def test_an_existing_account_whose_email_is_not_verified_is_not_linked(channel, 
     assert "_auth_user_id" not in visitor.http.cookies.get_dict()
 
 
+def test_an_address_squatted_unconfirmed_on_another_account_beforehand_gets_the_person_their_own_account(
+    channel, initech_sso, visitor
+):
+    """The pre-hijacking case: someone adds dana@initech.example to their own account (never confirmed) before
+    Dana first logs in through Initech's IdP. Dana gets her own account; the other account gains nothing."""
+    attacker = channel.umbrella_admin
+    EmailAddress.objects.create(user=attacker, email=attacker.email, verified=True, primary=True)
+    EmailAddress.objects.create(user=attacker, email="dana@initech.example", verified=False)
+
+    response = visitor.sign_in("dana@initech.example", given="Dana", sub="u-dana")
+
+    assert response.url.endswith(reverse("portal:home")), _text(response.text)
+    dana = User.objects.get(email="dana@initech.example")
+    assert dana != attacker and SocialAccount.objects.get(uid="u-dana").user == dana
+    assert Membership.objects.filter(user=dana, organization=channel.initech).exists()
+    assert not Membership.objects.filter(user=attacker, organization=channel.initech).exists()
+    assert list(EmailAddress.objects.filter(email="dana@initech.example").values_list("user", flat=True)) == [dana.pk]
+
+
 def test_an_idp_cannot_sign_in_an_address_of_another_organizations_domain(channel, oidc_sso, visitors):
     """Organization A's IdP asserting an address of B's verified domain: refused, and nobody joins B."""
     oidc_sso(channel.initech, "initech.example")
@@ -335,9 +354,12 @@ def test_only_admins_configure_and_only_platform_admins_verify(channel, db):
         services.domain_verify(actor=f.admin_of(channel.initech), domain=domain)
 
 
-def test_a_domain_belongs_to_one_organization_only(channel, db):
-    services.domain_add(actor=f.admin_of(channel.initech), organization=channel.initech, domain="initech.example")
-    with pytest.raises(services.ValidationError, match="already claimed"):
+def test_a_verified_domain_belongs_to_one_organization_only(channel, db):
+    claim = services.domain_add(
+        actor=f.admin_of(channel.initech), organization=channel.initech, domain="initech.example"
+    )
+    services.domain_verify(actor=f.UserFactory(is_superuser=True), domain=claim)
+    with pytest.raises(services.ValidationError, match="verified for another organization"):
         services.domain_add(actor=f.admin_of(channel.umbrella), organization=channel.umbrella, domain="INITECH.example")
     with pytest.raises(services.ValidationError, match="public mailbox provider"):
         services.domain_add(actor=f.admin_of(channel.umbrella), organization=channel.umbrella, domain="gmail.com")
@@ -374,4 +396,6 @@ def test_the_sso_page_for_the_organizations_admins(channel, client):
     )
     assert "Pending verification" in _text(response.content.decode())
     response = client.post(reverse("identity:sso"), {"action": "domain_add", "domain": "initech.example"})
-    assert response.status_code == 400 and "already claimed" in _text(response.content.decode())
+    assert response.status_code == 400 and "Initech Solutions has already added initech.example." in _text(
+        response.content.decode()
+    )
