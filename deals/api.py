@@ -18,7 +18,7 @@ from django.db.models import Prefetch
 from drf_spectacular.utils import extend_schema, extend_schema_field, extend_schema_serializer, extend_schema_view
 from rest_framework import exceptions, serializers, status
 from rest_framework.decorators import action
-from rest_framework.parsers import FormParser, MultiPartParser
+from rest_framework.parsers import MultiPartParser
 from rest_framework.response import Response
 
 from deals import selectors, services
@@ -708,7 +708,7 @@ class DealViewSet(_ScopedViewSet):
         request={"multipart/form-data": DealAttachmentUploadSerializer},
         responses={201: DealAttachmentSerializer},
     )
-    @action(detail=True, methods=["get", "post"], parser_classes=[MultiPartParser, FormParser])
+    @action(detail=True, methods=["get", "post"], parser_classes=[MultiPartParser])
     def attachments(self, request, pk=None):
         deal = self.get_object()
         if request.method == "POST":

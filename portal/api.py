@@ -11,13 +11,26 @@ from django.core.exceptions import NON_FIELD_ERRORS
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.core.paginator import Paginator as DjangoPaginator
-from django.http import Http404
+from django.http import Http404, JsonResponse
 from drf_spectacular.openapi import AutoSchema as SpectacularAutoSchema
 from drf_spectacular.plumbing import ResolvedComponent
 from rest_framework import exceptions
 from rest_framework.pagination import PageNumberPagination
 from rest_framework.settings import api_settings
 from rest_framework.views import exception_handler as drf_exception_handler
+
+API_PREFIX = "/api/"
+
+
+def is_api_request(request) -> bool:
+    """Whether ``request`` is addressed to the REST API: its answers, errors included, are JSON."""
+    return request.path_info.startswith(API_PREFIX)
+
+
+def error_response(status: int, detail: str) -> JsonResponse:
+    """An error in the API's one shape, ``{"detail": "..."}``, for answers given outside DRF's views (an unknown
+    address, a server error, a request Django itself refuses)."""
+    return JsonResponse({"detail": detail}, status=status)
 
 
 def validation_error_detail(exc: DjangoValidationError) -> dict[str, list[str]]:
@@ -112,7 +125,8 @@ ERROR_SCHEMAS = {
     "Error": {
         "type": "object",
         "description": (
-            "A refusal (403), a row that is not there or not yours (404), a request body the API does not read (415)."
+            "A refusal (403), a row that is not there or not yours, or an unknown address (404), a request body the "
+            "API does not read (415), a server error (500): every error under /api/ that is not about fields."
         ),
         "properties": {"detail": {"type": "string"}},
         "required": ["detail"],
@@ -137,7 +151,7 @@ class AutoSchema(SpectacularAutoSchema):
 
     400 for bad input (a request body, or a list's filters and page size), 403 for a person who is not logged in
     or whose role does not allow the action, 404 for an id the caller may not see (and a list page past the end),
-    415 for a request body that is not JSON, a form or multipart.
+    415 for a request body that is not JSON (or, for an upload, multipart).
     """
 
     def _get_response_bodies(self, direction="response"):
@@ -151,7 +165,7 @@ class AutoSchema(SpectacularAutoSchema):
         if "{" in self.path or is_list:
             errors["404"] = ("Error", "Not found, or not visible to you." if "{" in self.path else "No such page.")
         if self.method in ("POST", "PUT", "PATCH") and self.get_request_serializer() is not None:
-            errors["415"] = ("Error", "The request body is not JSON, a form or multipart.")
+            errors["415"] = ("Error", "The request body is not in the media type this operation reads.")
         for code, (name, description) in sorted(errors.items()):
             component = ResolvedComponent(
                 name=name, type=ResolvedComponent.SCHEMA, schema=ERROR_SCHEMAS[name], object=name
