@@ -31,7 +31,7 @@ from deals.models import (
     DealLine,
     DealRegistration,
 )
-from portal.api import current_organization, query_filters, require_organization
+from portal.api import current_organization, query_filters, refuse_loose_types, require_organization
 from vendors import access
 from vendors import selectors as vendor_selectors
 from vendors.api import MAX_ID, MONEY_SCHEMA, DisplayField, OrganizationRefField, _ScopedViewSet
@@ -479,6 +479,7 @@ class DealExtensionDecisionSerializer(serializers.Serializer):
 
 def _input(serializer_class, request, *, partial=False) -> dict:
     serializer = serializer_class(data=request.data, partial=partial)
+    refuse_loose_types(serializer)
     serializer.is_valid(raise_exception=True)
     return dict(serializer.validated_data)
 

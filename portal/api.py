@@ -14,7 +14,7 @@ from django.core.paginator import Paginator as DjangoPaginator
 from django.http import Http404, JsonResponse
 from drf_spectacular.openapi import AutoSchema as SpectacularAutoSchema
 from drf_spectacular.plumbing import ResolvedComponent
-from rest_framework import exceptions
+from rest_framework import exceptions, serializers
 from rest_framework.pagination import PageNumberPagination
 from rest_framework.settings import api_settings
 from rest_framework.views import exception_handler as drf_exception_handler
@@ -62,6 +62,43 @@ def exception_handler(exc, context):
     return drf_exception_handler(exc, context)
 
 
+def refuse_loose_types(serializer) -> None:
+    """A 400 for a JSON number or boolean where the schema says string, before ``serializer`` validates its data.
+
+    DRF's ``CharField`` takes ``{"reason": 8103}`` and keeps ``"8103"``: a client that sent a number has made a
+    mistake the schema already states, and should hear of it. Nested objects and lists are walked; their messages
+    say which item, as the API's other field errors do (``"Item 2: name: Not a valid string."``).
+    """
+    data = getattr(serializer, "initial_data", None)
+    if not isinstance(data, dict):
+        return
+    errors = {
+        name: messages
+        for name, field in serializer.fields.items()
+        if not field.read_only and name in data and (messages := _loose_messages(field, data[name]))
+    }
+    if errors:
+        raise exceptions.ValidationError(errors)
+
+
+def _loose_messages(field, value) -> list[str]:
+    if isinstance(field, serializers.ListSerializer | serializers.ListField) and isinstance(value, list):
+        child = field.child
+        return [
+            f"Item {n}: {message}" for n, item in enumerate(value, start=1) for message in _loose_messages(child, item)
+        ]
+    if isinstance(field, serializers.Serializer) and isinstance(value, dict):
+        return [
+            f"{name}: {message}"
+            for name, child in field.fields.items()
+            if not child.read_only and name in value
+            for message in _loose_messages(child, value[name])
+        ]
+    if isinstance(field, serializers.CharField) and value is not None and not isinstance(value, str):
+        return [str(field.error_messages["invalid"])]
+    return []
+
+
 class CountedPaginator(DjangoPaginator):
     """A paginator told how many rows there are (kept totals) instead of counting them."""
 
@@ -70,12 +107,41 @@ class CountedPaginator(DjangoPaginator):
         self.__dict__["count"] = count  # what the ``count`` cached property would compute
 
 
+def single_query_value(request, name: str) -> str | None:
+    """The value of the query parameter ``name`` (``None`` when it is not given); given twice, a 400."""
+    values = request.query_params.getlist(name)
+    if len(values) > 1:
+        raise exceptions.ValidationError({name: [f"Give `{name}` once."]})
+    return values[0] if values else None
+
+
 class Pagination(PageNumberPagination):
-    """50 rows a page (``?page=``); clients may ask for up to 200 with ``?page_size=``."""
+    """50 rows a page (``?page=``); clients may ask for 1 to 200 with ``?page_size=`` (anything else is a 400; DRF
+    would quietly answer 50 rows). Empty, either one is as if not given."""
 
     page_size = 50
     page_size_query_param = "page_size"
     max_page_size = 200
+
+    def get_page_size(self, request):
+        value = single_query_value(request, self.page_size_query_param)
+        if value in (None, ""):
+            return self.page_size
+        if not value.isascii() or not value.isdigit() or not 1 <= int(value) <= self.max_page_size:
+            raise exceptions.ValidationError(
+                {self.page_size_query_param: [f"A whole number from 1 to {self.max_page_size}."]}
+            )
+        return int(value)
+
+    def get_page_number(self, request, paginator):
+        return single_query_value(request, self.page_query_param) or 1
+
+    def get_schema_operation_parameters(self, view):
+        parameters = super().get_schema_operation_parameters(view)
+        for parameter in parameters:
+            if parameter["name"] == self.page_size_query_param:
+                parameter["schema"].update(minimum=1, maximum=self.max_page_size)
+        return parameters
 
     def paginate_queryset(self, queryset, request, view=None, *, count: int | None = None):
         """``count``: the number of rows when it is known already (then they are not counted again)."""
@@ -112,8 +178,10 @@ def require_organization(request):
 
 
 def query_filters(request, serializer_class) -> dict:
-    """The list filters of a request, validated by ``serializer_class`` (a malformed one is a 400)."""
-    given = {key: value for key, value in request.query_params.items() if value != ""}  # "?vendor=": no filter
+    """The list filters of a request, validated by ``serializer_class`` (a malformed one is a 400, and so is one
+    given twice). An empty one (``?vendor=``) is no filter, as the schema says (``allowEmptyValue``)."""
+    names = serializer_class().fields
+    given = {name: value for name in names if (value := single_query_value(request, name)) not in (None, "")}
     serializer = serializer_class(data=given)
     serializer.is_valid(raise_exception=True)
     return {key: value for key, value in serializer.validated_data.items() if value not in (None, "")}
@@ -153,6 +221,15 @@ class AutoSchema(SpectacularAutoSchema):
     or whose role does not allow the action, 404 for an id the caller may not see (and a list page past the end),
     415 for a request body that is not JSON (or, for an upload, multipart).
     """
+
+    def get_operation(self, *args, **kwargs):
+        # An empty query parameter is as if it were not given (``query_filters``, ``Pagination``): "?status=" is
+        # every status, which a client building its query string from a form may send.
+        operation = super().get_operation(*args, **kwargs)
+        for parameter in (operation or {}).get("parameters", []):
+            if parameter.get("in") == "query" and not parameter.get("required"):
+                parameter["allowEmptyValue"] = True
+        return operation
 
     def _get_response_bodies(self, direction="response"):
         responses = super()._get_response_bodies(direction)

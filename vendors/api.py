@@ -15,7 +15,14 @@ from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
-from portal.api import AutoSchema, Pagination, current_organization, query_filters, require_organization
+from portal.api import (
+    AutoSchema,
+    Pagination,
+    current_organization,
+    query_filters,
+    refuse_loose_types,
+    require_organization,
+)
 from vendors import selectors, services
 from vendors.models import Organization, Partnership, Product, Tier
 from vendors.money import CURRENCY_CHOICES, quantize
@@ -270,6 +277,7 @@ class ProductInputSerializer(serializers.Serializer):
 
 def _input(serializer_class, request, *, partial=False) -> dict:
     serializer = serializer_class(data=request.data, partial=partial)
+    refuse_loose_types(serializer)
     serializer.is_valid(raise_exception=True)
     return dict(serializer.validated_data)
 
