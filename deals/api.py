@@ -18,7 +18,7 @@ from django.db.models import Prefetch
 from drf_spectacular.utils import extend_schema, extend_schema_field, extend_schema_serializer, extend_schema_view
 from rest_framework import exceptions, serializers, status
 from rest_framework.decorators import action
-from rest_framework.parsers import FormParser, MultiPartParser
+from rest_framework.parsers import MultiPartParser
 from rest_framework.permissions import SAFE_METHODS
 from rest_framework.response import Response
 
@@ -33,7 +33,7 @@ from deals.models import (
     DealRegistration,
 )
 from portal import numbers
-from portal.api import current_organization, query_filters, require_organization
+from portal.api import current_organization, query_filters, refuse_loose_types, require_organization
 from portal.serializer_fields import CountryField
 from vendors import access
 from vendors import selectors as vendor_selectors
@@ -475,6 +475,7 @@ class DealExtensionDecisionSerializer(serializers.Serializer):
 
 def _input(serializer_class, request, *, partial=False) -> dict:
     serializer = serializer_class(data=request.data, partial=partial)
+    refuse_loose_types(serializer)
     serializer.is_valid(raise_exception=True)
     return dict(serializer.validated_data)
 
@@ -715,7 +716,7 @@ class DealViewSet(_ScopedViewSet):
         request={"multipart/form-data": DealAttachmentUploadSerializer},
         responses={201: DealAttachmentSerializer},
     )
-    @action(detail=True, methods=["get", "post"], parser_classes=[MultiPartParser, FormParser])
+    @action(detail=True, methods=["get", "post"], parser_classes=[MultiPartParser])
     def attachments(self, request, pk=None):
         deal = self.get_object()
         if request.method == "POST":

@@ -39,7 +39,7 @@ from deals.models import DealRegistration
 from leads import selectors, services
 from leads.models import Lead, LeadEvent, LeadOffer, LeadRules
 from portal import numbers
-from portal.api import current_organization, query_filters, require_organization
+from portal.api import current_organization, query_filters, refuse_loose_types, require_organization
 from portal.serializer_fields import CountryField
 from vendors import access
 from vendors import selectors as vendor_selectors
@@ -435,6 +435,7 @@ def _messages(errors, prefix="") -> list[str]:
 def _input(serializer_class, request, *, partial=False) -> dict:
     """The valid input; else a 400 with each field's messages as a list of strings (as the schema says)."""
     serializer = serializer_class(data=request.data, partial=partial)
+    refuse_loose_types(serializer)
     if not serializer.is_valid():
         errors = serializer.errors
         if isinstance(errors, dict):
@@ -486,18 +487,18 @@ def _lead_row(item) -> tuple[dict, dict[str, str]]:
     row, problems = {}, {}
     for name in LEAD_TEXT_FIELDS:
         value = item.get(name)
-        if isinstance(value, dict | list | bool):
+        if value is not None and not isinstance(value, str):  # a number too, as the schema says
             problems[name] = "Expected a string."
         elif value is not None:
-            row[name] = str(value)
+            row[name] = value
     products = item.get("products")
     if products is not None:
-        if not isinstance(products, list) or not all(isinstance(sku, str | int) for sku in products):
+        if not isinstance(products, list) or not all(isinstance(sku, str) for sku in products):
             problems["products"] = 'Expected a list of SKUs, e.g. ["ACM-R100"].'
         elif len(products) > MAX_PRODUCTS:
             problems["products"] = f"At most {MAX_PRODUCTS} products."
         else:
-            row["products"] = [str(sku) for sku in products]
+            row["products"] = list(products)
     return row, problems
 
 

@@ -12,13 +12,26 @@ from django.core.exceptions import NON_FIELD_ERRORS
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.core.paginator import Paginator as DjangoPaginator
-from django.http import Http404
+from django.http import Http404, JsonResponse
 from drf_spectacular.openapi import AutoSchema as SpectacularAutoSchema
 from drf_spectacular.plumbing import ResolvedComponent
 from rest_framework import exceptions, serializers
 from rest_framework.pagination import PageNumberPagination
 from rest_framework.settings import api_settings
 from rest_framework.views import exception_handler as drf_exception_handler
+
+API_PREFIX = "/api/"
+
+
+def is_api_request(request) -> bool:
+    """Whether ``request`` is addressed to the REST API: its answers, errors included, are JSON."""
+    return request.path_info.startswith(API_PREFIX)
+
+
+def error_response(status: int, detail: str) -> JsonResponse:
+    """An error in the API's one shape, ``{"detail": "..."}``, for answers given outside DRF's views (an unknown
+    address, a server error, a request Django itself refuses)."""
+    return JsonResponse({"detail": detail}, status=status)
 
 
 def validation_error_detail(exc: DjangoValidationError) -> dict[str, list[str]]:
@@ -50,6 +63,43 @@ def exception_handler(exc, context):
     return drf_exception_handler(exc, context)
 
 
+def refuse_loose_types(serializer) -> None:
+    """A 400 for a JSON number or boolean where the schema says string, before ``serializer`` validates its data.
+
+    DRF's ``CharField`` takes ``{"reason": 8103}`` and keeps ``"8103"``: a client that sent a number has made a
+    mistake the schema already states, and should hear of it. Nested objects and lists are walked; their messages
+    say which item, as the API's other field errors do (``"Item 2: name: Not a valid string."``).
+    """
+    data = getattr(serializer, "initial_data", None)
+    if not isinstance(data, dict):
+        return
+    errors = {
+        name: messages
+        for name, field in serializer.fields.items()
+        if not field.read_only and name in data and (messages := _loose_messages(field, data[name]))
+    }
+    if errors:
+        raise exceptions.ValidationError(errors)
+
+
+def _loose_messages(field, value) -> list[str]:
+    if isinstance(field, serializers.ListSerializer | serializers.ListField) and isinstance(value, list):
+        child = field.child
+        return [
+            f"Item {n}: {message}" for n, item in enumerate(value, start=1) for message in _loose_messages(child, item)
+        ]
+    if isinstance(field, serializers.Serializer) and isinstance(value, dict):
+        return [
+            f"{name}: {message}"
+            for name, child in field.fields.items()
+            if not child.read_only and name in value
+            for message in _loose_messages(child, value[name])
+        ]
+    if isinstance(field, serializers.CharField) and value is not None and not isinstance(value, str):
+        return [str(field.error_messages["invalid"])]
+    return []
+
+
 class CountedPaginator(DjangoPaginator):
     """A paginator told how many rows there are (kept totals) instead of counting them."""
 
@@ -58,12 +108,41 @@ class CountedPaginator(DjangoPaginator):
         self.__dict__["count"] = count  # what the ``count`` cached property would compute
 
 
+def single_query_value(request, name: str) -> str | None:
+    """The value of the query parameter ``name`` (``None`` when it is not given); given twice, a 400."""
+    values = request.query_params.getlist(name)
+    if len(values) > 1:
+        raise exceptions.ValidationError({name: [f"Give `{name}` once."]})
+    return values[0] if values else None
+
+
 class Pagination(PageNumberPagination):
-    """50 rows a page (``?page=``); clients may ask for up to 200 with ``?page_size=``."""
+    """50 rows a page (``?page=``); clients may ask for 1 to 200 with ``?page_size=`` (anything else is a 400; DRF
+    would quietly answer 50 rows). Empty, either one is as if not given."""
 
     page_size = 50
     page_size_query_param = "page_size"
     max_page_size = 200
+
+    def get_page_size(self, request):
+        value = single_query_value(request, self.page_size_query_param)
+        if value in (None, ""):
+            return self.page_size
+        if not value.isascii() or not value.isdigit() or not 1 <= int(value) <= self.max_page_size:
+            raise exceptions.ValidationError(
+                {self.page_size_query_param: [f"A whole number from 1 to {self.max_page_size}."]}
+            )
+        return int(value)
+
+    def get_page_number(self, request, paginator):
+        return single_query_value(request, self.page_query_param) or 1
+
+    def get_schema_operation_parameters(self, view):
+        parameters = super().get_schema_operation_parameters(view)
+        for parameter in parameters:
+            if parameter["name"] == self.page_size_query_param:
+                parameter["schema"].update(minimum=1, maximum=self.max_page_size)
+        return parameters
 
     def paginate_queryset(self, queryset, request, view=None, *, count: int | None = None):
         """``count``: the number of rows when it is known already (then they are not counted again)."""
@@ -100,8 +179,10 @@ def require_organization(request):
 
 
 def query_filters(request, serializer_class) -> dict:
-    """The list filters of a request, validated by ``serializer_class`` (a malformed one is a 400)."""
-    given = {key: value for key, value in request.query_params.items() if value != ""}  # "?vendor=": no filter
+    """The list filters of a request, validated by ``serializer_class`` (a malformed one is a 400, and so is one
+    given twice). An empty one (``?vendor=``) is no filter, as the schema says (``allowEmptyValue``)."""
+    names = serializer_class().fields
+    given = {name: value for name in names if (value := single_query_value(request, name)) not in (None, "")}
     serializer = serializer_class(data=given)
     serializer.is_valid(raise_exception=True)
     return {key: value for key, value in serializer.validated_data.items() if value not in (None, "")}
@@ -113,7 +194,8 @@ ERROR_SCHEMAS = {
     "Error": {
         "type": "object",
         "description": (
-            "A refusal (403), a row that is not there or not yours (404), a request body the API does not read (415)."
+            "A refusal (403), a row that is not there or not yours, or an unknown address (404), a request body the "
+            "API does not read (415), a server error (500): every error under /api/ that is not about fields."
         ),
         "properties": {"detail": {"type": "string"}},
         "required": ["detail"],
@@ -138,8 +220,17 @@ class AutoSchema(SpectacularAutoSchema):
 
     400 for bad input (a request body, or a list's filters and page size), 403 for a person who is not logged in
     or whose role does not allow the action, 404 for an id the caller may not see (and a list page past the end),
-    415 for a request body that is not JSON, a form or multipart.
+    415 for a request body that is not JSON (or, for an upload, multipart).
     """
+
+    def get_operation(self, *args, **kwargs):
+        # An empty query parameter is as if it were not given (``query_filters``, ``Pagination``): "?status=" is
+        # every status, which a client building its query string from a form may send.
+        operation = super().get_operation(*args, **kwargs)
+        for parameter in (operation or {}).get("parameters", []):
+            if parameter.get("in") == "query" and not parameter.get("required"):
+                parameter["allowEmptyValue"] = True
+        return operation
 
     def _get_response_bodies(self, direction="response"):
         responses = super()._get_response_bodies(direction)
@@ -152,7 +243,7 @@ class AutoSchema(SpectacularAutoSchema):
         if "{" in self.path or is_list:
             errors["404"] = ("Error", "Not found, or not visible to you." if "{" in self.path else "No such page.")
         if self.method in ("POST", "PUT", "PATCH") and self.get_request_serializer() is not None:
-            errors["415"] = ("Error", "The request body is not JSON, a form or multipart.")
+            errors["415"] = ("Error", "The request body is not in the media type this operation reads.")
         for code, (name, description) in sorted(errors.items()):
             component = ResolvedComponent(
                 name=name, type=ResolvedComponent.SCHEMA, schema=ERROR_SCHEMAS[name], object=name

@@ -155,6 +155,7 @@ ROUTES: dict[str, Route] = {
     # --- the REST API (portal/urls_api.py; the router's names are <basename>-<action>) ----------------------
     "api-schema": public("The OpenAPI schema: the shape of the API, no rows."),
     "api-docs": public("Swagger UI for the schema, served from our own static files; no rows."),
+    "api-not-found": public("Any other address under /api/v1/: a JSON 404, the same for everyone; no rows."),
     "api-root": authenticated(),
     "organization-list": authenticated(),
     "organization-detail": scoped("vendors.Organization"),

@@ -31,6 +31,7 @@ else:
 
 ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=[] if PRODUCTION else ["*"])
 CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
+CSRF_FAILURE_VIEW = "portal.errors.csrf_failure"  # JSON under /api/
 
 INSTALLED_APPS = [
     "django.contrib.admin",
@@ -316,6 +317,10 @@ REST_FRAMEWORK = {
         "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
+    # JSON only (with a size and a depth limit); the one operation that takes a file declares multipart itself.
+    "DEFAULT_PARSER_CLASSES": ["portal.api_negotiation.JSONParser"],
+    "DEFAULT_METADATA_CLASS": "portal.api_negotiation.Metadata",
+    "TEST_REQUEST_DEFAULT_FORMAT": "json",
     "DEFAULT_PAGINATION_CLASS": "rest_framework.pagination.PageNumberPagination",
     "PAGE_SIZE": 50,
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",

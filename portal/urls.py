@@ -21,6 +21,12 @@ urlpatterns = [
     path("admin/", admin.site.urls),
 ]
 
+# Under /api/ these answer JSON in the API's error shape; elsewhere Django's own pages (portal/errors.py).
+handler400 = "portal.errors.bad_request"
+handler403 = "portal.errors.permission_denied"
+handler404 = "portal.errors.page_not_found"
+handler500 = "portal.errors.server_error"
+
 if settings.DEBUG:
     from django.conf.urls.static import static
 

@@ -16,7 +16,14 @@ from rest_framework.decorators import action
 from rest_framework.response import Response
 
 from portal import numbers
-from portal.api import AutoSchema, Pagination, current_organization, query_filters, require_organization
+from portal.api import (
+    AutoSchema,
+    Pagination,
+    current_organization,
+    query_filters,
+    refuse_loose_types,
+    require_organization,
+)
 from portal.serializer_fields import CountryField
 from vendors import selectors, services
 from vendors.models import ANNUAL_REVENUE_CHOICES, Organization, Partnership, Product, Tier
@@ -287,6 +294,7 @@ class ProductInputSerializer(serializers.Serializer):
 
 def _input(serializer_class, request, *, partial=False) -> dict:
     serializer = serializer_class(data=request.data, partial=partial)
+    refuse_loose_types(serializer)
     serializer.is_valid(raise_exception=True)
     return dict(serializer.validated_data)
 

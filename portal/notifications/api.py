@@ -17,7 +17,7 @@ from rest_framework.decorators import action
 from rest_framework.response import Response
 
 from portal import numbers
-from portal.api import AutoSchema, Pagination, current_organization, query_filters
+from portal.api import AutoSchema, Pagination, current_organization, query_filters, refuse_loose_types
 from portal.notifications import kinds, selectors, services
 from portal.notifications.models import EmailMode, NotificationPreference, Receipt
 from portal.serializer_fields import TimeZoneField
@@ -245,6 +245,7 @@ class NotificationViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, view
     @action(detail=False, methods=["post"], url_path="read-all", url_name="read-all")
     def read_all(self, request):
         serializer = ReadAllSerializer(data=request.data)
+        refuse_loose_types(serializer)
         serializer.is_valid(raise_exception=True)
         organization = current_organization(request)
         vendor_id = serializer.validated_data["vendor"]
@@ -305,6 +306,7 @@ class NotificationPreferencesViewSet(viewsets.GenericViewSet):
 
     def update(self, request):
         serializer = self.get_serializer(data=request.data)
+        refuse_loose_types(serializer)
         serializer.is_valid(raise_exception=True)
         data = serializer.validated_data
         try:

@@ -105,7 +105,7 @@ def test_switching_organizations_changes_what_is_listed(api, channel, two_hats):
     assert ids(client.get(LIST)) == {two_hats.at_initech.pk}  # Initech comes first: the organization by default
     assert client.get(detail(two_hats.at_umbrella)).status_code == 404
 
-    client.post(reverse("portal:switch_organization"), {"organization": channel.umbrella.pk})
+    client.post(reverse("portal:switch_organization"), {"organization": channel.umbrella.pk}, format="multipart")
     umbrella = ids(client.get(LIST))
     assert two_hats.at_umbrella.pk in umbrella and two_hats.at_initech.pk not in umbrella
     assert umbrella == receipts_of(two_hats, channel.umbrella)

@@ -32,7 +32,8 @@ def pytest_collection_modifyitems(items):
 def build_channel():
     """The ``channel`` of ``tests/conftest.py`` (same names, tiers, prices and partnerships), plus a partnership in
     every state Acme's manager can act on and a vendor Initech has not met yet, so that applying, approving,
-    declining, suspending, reactivating and ending can all succeed; and the two people's sessions.
+    declining, suspending, reactivating and ending can all succeed; and how each persona sends its requests:
+    sessions of Initech's admin and member, Acme's manager and Northwind's admin, a token of Acme's admin.
 
     The channel's events notify as they happen: Acme's manager (there from the start) is told of each application,
     Initech's admin of each approval, and has read one of them, so the notification operations meet real rows,
@@ -65,7 +66,7 @@ def build_channel():
     )
     f.ProductFactory(vendor=hooli, sku="HOO-VM", name="Virtual Machine", list_price=Decimal("12.5"))
     f.member(acme, Membership.Role.MEMBER)
-    f.member(initech, Membership.Role.MEMBER)
+    initech_member = f.member(initech, Membership.Role.MEMBER)
     initech_admin = f.admin_of(initech)
     _deals(acme, globex, initech, umbrella, acme_manager, initech_admin)
     first = Receipt.objects.filter(user=initech_admin).order_by("pk").first()
@@ -77,6 +78,9 @@ def build_channel():
         initech_admin=initech_admin,
         partner_admin=harness.session_of(initech_admin),
         vendor_manager=harness.session_of(acme_manager),
+        partner_member=harness.session_of(initech_member),
+        distributor_admin=harness.session_of(f.admin_of(northwind)),
+        vendor_admin_token=harness.token_of(f.admin_of(acme)),
     )
 
 

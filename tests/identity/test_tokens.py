@@ -209,7 +209,7 @@ def test_a_token_works_in_the_organization_the_header_names(channel):
     assert [row["title"] for row in first.json()["results"]] == ["Initech Solutions news"]
 
     # The header: another of theirs, the same as the session after switching.
-    browser.post(reverse("portal:switch_organization"), {"organization": channel.umbrella.pk})
+    browser.post(reverse("portal:switch_organization"), {"organization": channel.umbrella.pk}, format="multipart")
     umbrella = bearer(raw, HTTP_X_ONEPANE_ORGANIZATION=str(channel.umbrella.pk)).get(f"{API}/notifications/")
     assert umbrella.status_code == 200
     assert umbrella.json() == browser.get(f"{API}/notifications/").json()
