@@ -23,18 +23,21 @@
 
     box.addEventListener("input", function () {
       var query = box.value.trim().toLowerCase();
-      var first = null;
+      // The option picked: the one whose code is what was typed ("us"), else the first whose name starts with
+      // it, else the first that holds it anywhere.
+      var first = null, firstRank = 0;
       Array.prototype.forEach.call(select.options, function (option) {
-        var text = (option.text + " " + option.value).toLowerCase();
-        var shown = !query || !option.value || text.indexOf(query) !== -1;
+        var name = option.text.toLowerCase(), code = option.value.toLowerCase();
+        var shown = !query || !option.value || (name + " " + code).indexOf(query) !== -1;
         option.hidden = !shown;
-        if (shown && option.value && !first) first = option;
+        if (!shown || !option.value || !query) return;
+        var rank = code === query ? 3 : name.indexOf(query) === 0 ? 2 : 1;
+        if (rank > firstRank) { first = option; firstRank = rank; }
       });
       Array.prototype.forEach.call(select.querySelectorAll("optgroup"), function (group) {
         group.hidden = !Array.prototype.some.call(group.children, function (option) { return !option.hidden; });
       });
-      var current = select.options[select.selectedIndex];
-      if (first && (!current || current.hidden || !current.value)) select.value = first.value;
+      if (first) select.value = first.value;
     });
     // Enter in the box picks the option shown; it does not send the form half filled in.
     box.addEventListener("keydown", function (event) {
