@@ -170,10 +170,15 @@ def lead_tallies_recount() -> int:
 
 
 def _text(data, name, errors, *, required=False, max_length=200) -> str:
-    value = str(data.get(name) or "").strip()
-    if required and not value:
+    """A text field of a lead, trimmed. Its length is that of what was sent (as the schema's ``maxLength`` counts
+    it); a NUL character, which no database column holds, is a field error as Django's forms make it."""
+    raw = str(data.get(name) or "")
+    value = raw.strip()
+    if "\x00" in raw:
+        errors[name] = "Null characters are not allowed."
+    elif required and not value:
         errors[name] = "This field is required."
-    elif len(value) > max_length:
+    elif len(raw) > max_length:
         errors[name] = f"At most {max_length} characters."
     return value
 

@@ -131,6 +131,8 @@ def test_a_lead_nobody_covers_waits_with_the_reason(api, leads_channel):
         ({"products": ["GLX-FW"]}, "products"),  # another vendor's product
         ({"products": "ACM-R100"}, "products"),  # not a list
         ({"size": "huge"}, "size"),
+        ({"contact_name": "Dana\x00Whitaker"}, "contact_name"),  # no database column holds a NUL
+        ({"company": "\v" + "W" * 200}, "company"),  # 201 characters as sent, 200 once trimmed
     ],
 )
 def test_a_bad_lead_is_a_field_error_and_writes_nothing(api, leads_channel, changes, field):
