@@ -37,7 +37,7 @@ from portal.api import current_organization, query_filters, refuse_loose_types, 
 from portal.serializer_fields import CountryField
 from vendors import access
 from vendors import selectors as vendor_selectors
-from vendors.api import MONEY_SCHEMA, DisplayField, OrganizationRefField, _ScopedViewSet
+from vendors.api import MONEY_SCHEMA, DisplayField, OrganizationRefField, ScopedViewSet
 from vendors.models import Organization, Product
 from vendors.money import quantize
 from vendors.services import MANAGER_ROLES, require_role
@@ -509,7 +509,7 @@ DEAL = VendorDealSerializer  # the schema documents the vendor's view: its vendo
         responses=DEAL,
     ),
 )
-class DealViewSet(_ScopedViewSet):
+class DealViewSet(ScopedViewSet):
     """Deal registrations: a partner registers an opportunity with a vendor, the vendor protects it (or not)."""
 
     queryset = DealRegistration.objects.none()

@@ -593,7 +593,7 @@ def _quantity(price: float, rng) -> int:
     return rng.choice((10, 25, 50, 100, 250, 500, 1000))
 
 
-def _slug(text: str) -> str:
+def name_slug(text: str) -> str:
     return "".join(c for c in matching._ascii_lower(text) if c.isalnum())
 
 
@@ -688,7 +688,7 @@ class Writer:
         key = customers.legal_keys[c] if legal else customers.keys[c]
         country = customers.countries[c]
         first_name, last_name = rng.choice(FIRST_NAMES), rng.choice(LAST_NAMES)
-        email = f"{_slug(first_name)}.{_slug(last_name)}@{domain_as_typed}" if rng.random() < 0.85 else ""
+        email = f"{name_slug(first_name)}.{name_slug(last_name)}@{domain_as_typed}" if rng.random() < 0.85 else ""
         phone = (
             f"{PHONE_PREFIXES[country]} {rng.randint(100, 999)} {rng.randint(1000, 9999)}" if rng.random() < 0.5 else ""
         )
@@ -879,7 +879,7 @@ class Writer:
 
 
 @contextmanager
-def _bulk_load(models, enabled: bool):
+def bulk_load(models, enabled: bool):
     """On PostgreSQL, load the tables without their secondary indexes and foreign keys, then put them back.
 
     Building an index once over sorted rows, and checking a foreign key with one join, is many times faster
@@ -943,6 +943,6 @@ def generate(ctx) -> None:
 
     plan = _plan(ctx, channel, customers_for, rng, counts)
     models = [DealRegistration, DealLine, DealEvent, DealComment, DealConflict]
-    with _bulk_load(models, enabled=ctx.writer.use_copy and connection.vendor == "postgresql"):
+    with bulk_load(models, enabled=ctx.writer.use_copy and connection.vendor == "postgresql"):
         Writer(ctx, channel, plan).write()
     deal_services.deal_tallies_recount()  # the vendors' and distributors' totals, as the services keep them

@@ -103,7 +103,7 @@ def _deal_or_404(request, pk) -> DealRegistration:
     )
 
 
-def _wants_partial(request) -> bool:
+def wants_partial(request) -> bool:
     htmx = request.htmx
     return bool(htmx) and not htmx.boosted and not htmx.history_restore_request
 
@@ -166,7 +166,7 @@ def deal_list(request):
         "kind": kind,
         "can_manage": can_manage(request),
     }
-    template = "deals/_results.html" if _wants_partial(request) else "deals/list.html"
+    template = "deals/_results.html" if wants_partial(request) else "deals/list.html"
     response = render(request, template, context)
     patch_vary_headers(response, ["HX-Request"])
     return response
@@ -369,7 +369,7 @@ def deal_create(request):
 def deal_products(request):
     """The product lines for the vendor chosen on the registration form (htmx), keeping the lines already chosen
     that are in its catalog; ``add=1`` adds a blank line. Without htmx: the form itself, that vendor chosen."""
-    if not _wants_partial(request):
+    if not wants_partial(request):
         url = reverse("deals:create")
         vendor = request.GET.get("vendor", "")
         return redirect(f"{url}?vendor={vendor}" if vendor.isdigit() else url)
@@ -719,7 +719,7 @@ def deal_comment(request, pk):
             add_service_error(form, exc)
         else:
             posted = True
-    if _wants_partial(request):
+    if wants_partial(request):
         context = {
             "deal": deal,
             "comments": list(selectors.thread(request.user, deal)),

@@ -47,8 +47,8 @@ from vendors.api import (
     DisplayField,
     OrganizationRefField,
     OrganizationRefSerializer,
+    ScopedViewSet,
     TierRefSerializer,
-    _ScopedViewSet,
 )
 from vendors.models import Organization, Partnership
 from vendors.services import MANAGER_ROLES, require_role
@@ -527,7 +527,7 @@ SIDES = {
         responses={201: VendorLeadSerializer},
     ),
 )
-class LeadViewSet(_ScopedViewSet):
+class LeadViewSet(ScopedViewSet):
     """Leads: a vendor passes prospects to the partner best placed to work them, and sees what became of them."""
 
     queryset = Lead.objects.none()
@@ -879,7 +879,7 @@ class LeadViewSet(_ScopedViewSet):
         return Response(LeadRulesSerializer(services.rules_for(vendor)).data)
 
 
-class LeadCoverageViewSet(_ScopedViewSet):
+class LeadCoverageViewSet(ScopedViewSet):
     """What each partner covers for the vendor's leads, by partnership id: the vendor sets it, the partner sees its
     own; anyone else gets a 404."""
 

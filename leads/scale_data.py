@@ -35,7 +35,7 @@ from django.contrib.auth import get_user_model
 from django.db import connection
 
 from deals.models import DealRegistration
-from deals.scale_data import INDUSTRIES, LEGAL_FORMS, PUBLIC, SYLLABLES, TLDS, Channel, _bulk_load, _slug, spread
+from deals.scale_data import INDUSTRIES, LEGAL_FORMS, PUBLIC, SYLLABLES, TLDS, Channel, bulk_load, name_slug, spread
 from leads import services as lead_services
 from leads.models import Lead, LeadCoverage, LeadEvent, LeadOffer, LeadRules
 from vendors.management.commands.generate_scale_data import FIRST_NAMES, LAST_NAMES
@@ -415,7 +415,7 @@ class Writer:
         c = min(self.companies.size - 1, int(self.companies.size * random() ** 2))
         first_name, last_name = choice(FIRST_NAMES), choice(LAST_NAMES)
         contact = f"{first_name} {last_name}"
-        email = f"{_slug(first_name)}.{_slug(last_name)}@{self.companies.domains[c]}" if random() < 0.8 else ""
+        email = f"{name_slug(first_name)}.{name_slug(last_name)}@{self.companies.domains[c]}" if random() < 0.8 else ""
         phone = (
             f"+{rng.randrange(1, 99)} {rng.randrange(100, 999)} {rng.randrange(1000, 9999)}" if random() < 0.4 else ""
         )
@@ -665,7 +665,7 @@ def generate(ctx) -> None:
     rng = ctx.rng
     facts = Facts(ctx)
     models = [Lead, Lead.products.through, LeadOffer, LeadEvent, LeadCoverage, LeadCoverage.products.through]
-    with _bulk_load(models, enabled=ctx.writer.use_copy and connection.vendor == "postgresql"):
+    with bulk_load(models, enabled=ctx.writer.use_copy and connection.vendor == "postgresql"):
         rules, coverage = _rules_and_coverage(ctx, facts, rng)
         plan = _plan(ctx, facts, rng, round(FULL_LEADS * ctx.scale))
         Writer(ctx, facts, plan, rules, coverage).write()

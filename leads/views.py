@@ -26,11 +26,11 @@ from deals import selectors as deal_selectors
 from deals.models import DealRegistration
 from deals.selectors import registrable_partnerships
 from deals.views import (
-    _wants_partial,
     can_manage,
     deals_view,
     partner_catalog,
     require_manager,
+    wants_partial,
     with_row_urls,
 )
 from leads import forms, imports, selectors, services
@@ -96,7 +96,7 @@ def lead_list(request):
         "can_manage": can_manage(request),
         "now": now,
     }
-    template = "leads/_results.html" if _wants_partial(request) else "leads/list.html"
+    template = "leads/_results.html" if wants_partial(request) else "leads/list.html"
     response = render(request, template, context)
     patch_vary_headers(response, ["HX-Request"])
     return response
@@ -107,7 +107,7 @@ def lead_list(request):
 def lead_summary(request):
     """What became of the leads the vendor sent in the last 90 days: loaded into the list page after it (htmx)."""
     summary = selectors.vendor_summary(request.user, request.organization)
-    template = "leads/_summary.html" if _wants_partial(request) else "leads/summary.html"
+    template = "leads/_summary.html" if wants_partial(request) else "leads/summary.html"
     response = render(request, template, {"summary": summary})
     patch_vary_headers(response, ["HX-Request"])
     return response

@@ -345,7 +345,7 @@ def _apply_distributor(user, vendor: Organization, distributor_id):
 # --- viewsets -----------------------------------------------------------------------------------------------
 
 
-class _ScopedViewSet(viewsets.GenericViewSet):
+class ScopedViewSet(viewsets.GenericViewSet):
     """Lists and lookups start from a selector; the class-level queryset (for the schema) is empty."""
 
     lookup_value_regex = ID_PATTERN
@@ -370,7 +370,7 @@ class _ScopedViewSet(viewsets.GenericViewSet):
 
 
 @extend_schema_view(list=extend_schema(parameters=[OrganizationFilters]))
-class OrganizationViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, _ScopedViewSet):
+class OrganizationViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ScopedViewSet):
     """Your organizations, the organizations you work with, and the vendor directory."""
 
     queryset = Organization.objects.none()
@@ -395,7 +395,7 @@ class OrganizationViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, _Sco
         responses={201: PartnershipSerializer},
     ),
 )
-class PartnershipViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, _ScopedViewSet):
+class PartnershipViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ScopedViewSet):
     """Partnerships you are a side of: as the vendor, the partner, or the distributor in between."""
 
     queryset = Partnership.objects.none()
@@ -505,7 +505,7 @@ class TierViewSet(
     mixins.ListModelMixin,
     mixins.RetrieveModelMixin,
     mixins.DestroyModelMixin,
-    _ScopedViewSet,
+    ScopedViewSet,
 ):
     """Program tiers: your own vendor's, and those of the vendors whose program you have access to.
 
@@ -552,7 +552,7 @@ class TierViewSet(
     update=extend_schema(request=ProductInputSerializer),
     partial_update=extend_schema(request=ProductInputSerializer),
 )
-class ProductViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, _ScopedViewSet):
+class ProductViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ScopedViewSet):
     """The catalogs you may see, each product with your organization's buy price and margin.
 
     Your vendor's admins and managers add and change its products.

@@ -73,7 +73,7 @@ def _paginate(request, queryset):
     return Paginator(queryset, PAGE_SIZE).get_page(request.GET.get("page"))
 
 
-def _wants_partial(request) -> bool:
+def wants_partial(request) -> bool:
     """An htmx request from the page's own filters: answer with the results table only."""
     htmx = request.htmx
     return bool(htmx) and not htmx.boosted and not htmx.history_restore_request
@@ -133,7 +133,7 @@ def partners(request):
         "filtered": any(chosen.values()),
         "can_manage": can_manage(request),
     }
-    if _wants_partial(request):
+    if wants_partial(request):
         return _partial(request, "vendors/console/_partners_table.html", context)
     counts = selectors.vendor_counts(request.user, vendor)
     context["counts"] = counts
@@ -431,7 +431,7 @@ def catalog(request):
     for product in page:
         product.display_price = _display_price(product)
     context = {"form": form, "page": page, "filtered": any(chosen.values()), "can_manage": can_manage(request)}
-    if _wants_partial(request):
+    if wants_partial(request):
         return _partial(request, "vendors/console/_catalog_table.html", context)
     response = render(request, "vendors/console/catalog.html", context)
     patch_vary_headers(response, ["HX-Request"])
