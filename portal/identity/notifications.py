@@ -4,23 +4,22 @@ from django.urls import reverse
 
 from portal.notifications.kinds import Kind, register
 from vendors.models import Membership
+from vendors.selectors import memberships_of_user
 
 DOMAIN_CLAIM_DROPPED = "identity.domain_claim_dropped"
 
 
+def _admin_of(user) -> set[int]:
+    return {m.organization_id for m in memberships_of_user(user) if m.role == Membership.Role.ADMIN}
+
+
 def _sso_link(notification, user):
     """The single sign-on page, for an admin of the organization told."""
-    if Membership.objects.filter(
-        organization_id=notification.organization_id, user=user, role=Membership.Role.ADMIN
-    ).exists():
-        return reverse("identity:sso")
-    return None
+    return reverse("identity:sso") if notification.organization_id in _admin_of(user) else None
 
 
 def _sso_links(notifications, user):
-    admin_of = set(
-        Membership.objects.filter(user=user, role=Membership.Role.ADMIN).values_list("organization_id", flat=True)
-    )
+    admin_of = _admin_of(user)
     return {n.pk: reverse("identity:sso") if n.organization_id in admin_of else None for n in notifications}
 
 
