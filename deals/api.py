@@ -3,9 +3,9 @@
 Thin, as the HTML views are. Registrations are read through ``deals.selectors`` (a registration the caller may
 not see is a 404, the same answer as one that does not exist); every write goes through ``deals.services``, which
 decide what is allowed (``PermissionDenied`` → 403, ``ValidationError`` → 400 with field errors, through
-``portal.api.exception_handler``). Serializers check the shape of the input only.
+``core.api.exception_handler``). Serializers check the shape of the input only.
 
-The list is the one of the organization the caller works in now (``portal.api.current_organization``): a partner's
+The list is the one of the organization the caller works in now (``core.api.current_organization``): a partner's
 registrations with every vendor, a vendor's queue, a distributor's resellers' registrations. A registration is
 shown with one of two serializers: the vendor's people see whether it conflicts with another registration
 (``has_conflict``, ``queue``, and the ``conflicts/`` of it); a partner or distributor is never told: those keys
@@ -22,6 +22,9 @@ from rest_framework.parsers import MultiPartParser
 from rest_framework.permissions import SAFE_METHODS
 from rest_framework.response import Response
 
+from core import numbers
+from core.api import current_organization, query_filters, refuse_loose_types, require_organization
+from core.serializer_fields import CountryField
 from deals import selectors, services
 from deals.models import (
     DealAttachment,
@@ -32,9 +35,6 @@ from deals.models import (
     DealLine,
     DealRegistration,
 )
-from portal import numbers
-from portal.api import current_organization, query_filters, refuse_loose_types, require_organization
-from portal.serializer_fields import CountryField
 from vendors import access
 from vendors import selectors as vendor_selectors
 from vendors.api import MONEY_SCHEMA, DisplayField, OrganizationRefField, ScopedViewSet

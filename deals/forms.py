@@ -1,6 +1,6 @@
 """Forms of deal registration (partner, vendor and distributor pages). They check the shape of the input; the
 services in ``deals.services`` decide what is allowed and report their errors by field name, which these
-forms use too (``portal.forms.add_service_error`` puts each on its field).
+forms use too (``core.forms.add_service_error`` puts each on its field).
 
 Choice fields take the rows the view has already read (vendors, partners, tiers, the chosen vendor's catalog
 with the partner's prices), so a page runs a fixed number of queries whatever it shows.
@@ -12,10 +12,10 @@ from django import forms
 from django.core.exceptions import ValidationError
 from django.forms import formset_factory
 
+from core import numbers
+from core.forms import CountryField, ObjectChoiceField
 from deals.models import DealRegistration, DealRules
 from deals.selectors import SORTS
-from portal import numbers
-from portal.forms import CountryField, ObjectChoiceField
 from vendors.models import Organization
 
 Status = DealRegistration.Status

@@ -17,8 +17,8 @@ from django.db.models import Q
 from django.utils import timezone
 from django_countries.fields import CountryField
 
-from portal import numbers
-from portal.numbers import ReadableDecimalField
+from core import numbers
+from core.numbers import ReadableDecimalField
 from vendors.models import Organization, Partnership, Product, Tier
 from vendors.money import CURRENCY_CHOICES
 

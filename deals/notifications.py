@@ -6,8 +6,8 @@ side of one registration, and conflicts are mentioned only in what the vendor is
 
 from django.urls import reverse
 
-from portal.notifications.kinds import Kind, register
-from portal.notifications.models import EmailMode
+from notifications.kinds import Kind, register
+from notifications.models import EmailMode
 from vendors.models import Membership, Organization
 
 Role = Membership.Role

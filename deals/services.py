@@ -20,6 +20,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import Count, F, FloatField, Func, Q, Sum, Value
 from django.utils import timezone
 
+from core import numbers, places
 from deals import matching, uploads
 from deals.models import (
     DealAttachment,
@@ -32,8 +33,7 @@ from deals.models import (
     DealRules,
     DealTally,
 )
-from portal import numbers, places
-from portal.notifications import services as notifications
+from notifications import services as notifications
 from vendors import access
 from vendors.models import Distribution, Membership, Organization, Partnership, Product
 from vendors.money import partner_price, quantize

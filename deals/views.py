@@ -27,11 +27,11 @@ from django.utils import timezone
 from django.utils.cache import patch_vary_headers
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from core import spreadsheets
+from core.forms import add_service_error
 from deals import forms, selectors, services
 from deals.models import DealEvent, DealExtensionRequest, DealRegistration
 from deals.uploads import validate_uploads
-from portal import spreadsheets
-from portal.forms import add_service_error
 from vendors import access
 from vendors import selectors as vendor_selectors
 from vendors.access import get_or_404

@@ -2,10 +2,10 @@
 
 Thin, as the HTML views are. Leads are read through ``leads.selectors`` (a lead the caller may not see is a 404, the
 same answer as one that does not exist); every write goes through ``leads.services``, which decide what is allowed
-(``PermissionDenied`` → 403, ``ValidationError`` → 400 with field errors, through ``portal.api.exception_handler``).
+(``PermissionDenied`` → 403, ``ValidationError`` → 400 with field errors, through ``core.api.exception_handler``).
 Serializers check the shape of the input only.
 
-The list is the one of the organization the caller works in now (``portal.api.current_organization``): a vendor's
+The list is the one of the organization the caller works in now (``core.api.current_organization``): a vendor's
 leads wherever they are, the leads a partner holds and its own, a distributor's resellers' leads. A lead is shown
 with one of two serializers. The vendor's people see who holds it, since when, how long it took to accept and the
 deal it became. A partner or distributor sees the lead and why it came to this partner, never who else was offered
@@ -33,14 +33,14 @@ from rest_framework.decorators import action
 from rest_framework.permissions import SAFE_METHODS
 from rest_framework.response import Response
 
+from core import numbers
+from core.api import current_organization, query_filters, refuse_loose_types, require_organization
+from core.serializer_fields import CountryField
 from deals import selectors as deal_selectors
 from deals.api import LinesField, ProductRefSerializer
 from deals.models import DealRegistration
 from leads import selectors, services
 from leads.models import Lead, LeadEvent, LeadOffer, LeadRules
-from portal import numbers
-from portal.api import current_organization, query_filters, refuse_loose_types, require_organization
-from portal.serializer_fields import CountryField
 from vendors import access
 from vendors import selectors as vendor_selectors
 from vendors.api import (

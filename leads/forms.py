@@ -10,10 +10,10 @@ from datetime import timedelta
 from django import forms
 from django.utils import timezone
 
+from core import numbers
+from core.forms import CountryField, ObjectChoiceField
 from leads.models import Lead, LeadRules
 from leads.selectors import AGES
-from portal import numbers
-from portal.forms import CountryField, ObjectChoiceField
 from vendors.models import Organization
 
 Status = Lead.Status

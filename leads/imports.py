@@ -8,7 +8,7 @@ punctuation do not matter, and the names that CRM and spreadsheet exports use ar
 row as lead fields with its spreadsheet row number (the header is row 1).
 
 Formulas are never evaluated nor stored: an XLSX formula cell, and any cell whose text a spreadsheet would run
-(it begins with =, +, -, @, a tab or a line break: ``portal.spreadsheets``, which every export shares), is
+(it begins with =, +, -, @, a tab or a line break: ``core.spreadsheets``, which every export shares), is
 reported on its row (``Row.problems``) and read as empty. Numbers (``-5``) and phone numbers (``+1 555 0100``)
 are values, not formulas, and are kept. The country is read from its ISO code (``DE``, ``DEU``) or its English
 name (``Germany``); a country that is none of these is reported on its row.
@@ -31,7 +31,7 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.template.defaultfilters import filesizeformat
 
-from portal import places, spreadsheets
+from core import places, spreadsheets
 
 MAX_ROWS = 10_000
 MAX_COLUMNS = 100

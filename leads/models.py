@@ -16,7 +16,7 @@ from django.db.models import Q
 from django.utils import timezone
 from django_countries.fields import CountryField
 
-from portal import numbers
+from core import numbers
 from vendors.models import Organization, Partnership, Product, Tier
 
 

@@ -4,7 +4,7 @@ no longer does); several leads link to the reader's lead list."""
 
 from django.urls import reverse
 
-from portal.notifications.kinds import Kind, register
+from notifications.kinds import Kind, register
 from vendors.models import Membership, Organization
 
 Role = Membership.Role

@@ -14,12 +14,12 @@ from django.db import connection, transaction
 from django.db.models import Count, Q
 from django.utils import timezone
 
+from core import numbers, places
 from deals.models import DealRegistration
 from leads import imports, routing
 from leads import notifications as kinds
 from leads.models import Lead, LeadCoverage, LeadEvent, LeadImport, LeadNote, LeadOffer, LeadRules, LeadTally
-from portal import numbers, places
-from portal.notifications import services as notifications
+from notifications import services as notifications
 from vendors import access
 from vendors.models import Organization, Partnership, Product
 from vendors.services import MANAGER_ROLES, require_role

@@ -21,6 +21,7 @@ from django.utils import timezone
 from django.utils.cache import patch_vary_headers
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from core.forms import add_service_error
 from deals import forms as deal_forms
 from deals import selectors as deal_selectors
 from deals.models import DealRegistration
@@ -35,7 +36,6 @@ from deals.views import (
 )
 from leads import forms, imports, selectors, services
 from leads.models import Lead, LeadEvent, LeadImport
-from portal.forms import add_service_error
 from vendors import access
 from vendors import selectors as vendor_selectors
 from vendors.access import get_or_404

@@ -75,7 +75,7 @@ ROUTES: dict[str, Route] = {
     "portal:invitation_revoke": scoped("vendors.Invitation", writes=True),
     "portal:invitation_accept": public("The token in the emailed link is the credential; a wrong one is a 404."),
     "portal:distribution": authenticated(filters=("vendor", "q")),
-    # --- notifications (portal/notifications/urls.py): the person's own, in the organization they work in ------
+    # --- notifications (notifications/urls.py): the person's own, in the organization they work in ------
     "notifications:inbox": authenticated(filters=("vendor", "unread")),
     "notifications:bell": authenticated(),
     "notifications:read_all": authenticated(writes=True),
@@ -87,7 +87,7 @@ ROUTES: dict[str, Route] = {
     ),
     "notifications:click": public("An email's link: an unguessable token records the first open, then login."),
     "notifications:pixel": public("An email's open pixel: an unguessable token, the same image for any token."),
-    # --- sign-in settings (portal/identity/urls.py): the current organization's, for its admins -------------
+    # --- sign-in settings (identity/urls.py): the current organization's, for its admins -------------
     "identity:mfa_policy": authenticated(writes=True),
     "identity:sso": authenticated(writes=True),  # the current organization's IdP and domains; a domain id in the body
     "identity:sso_start": public(

@@ -31,7 +31,7 @@ else:
 
 ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=[] if PRODUCTION else ["*"])
 CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
-CSRF_FAILURE_VIEW = "portal.errors.csrf_failure"  # JSON under /api/
+CSRF_FAILURE_VIEW = "core.errors.csrf_failure"  # JSON under /api/
 
 INSTALLED_APPS = [
     "django.contrib.admin",
@@ -55,9 +55,10 @@ INSTALLED_APPS = [
     "drf_spectacular_sidecar",
     "django_htmx",
     "django_countries",
+    "core",
     "portal",
-    "portal.notifications",
-    "portal.identity",
+    "notifications",
+    "identity",
     "vendors",
     "deals",
     "leads",
@@ -77,10 +78,10 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "allauth.account.middleware.AccountMiddleware",
-    "portal.identity.sessions.LastSeenMiddleware",  # instead of allauth's: "last seen" without a write per request
+    "identity.sessions.LastSeenMiddleware",  # instead of allauth's: "last seen" without a write per request
     "django_htmx.middleware.HtmxMiddleware",
     "vendors.middleware.CurrentOrganizationMiddleware",
-    "portal.identity.mfa.MFARequiredMiddleware",
+    "identity.mfa.MFARequiredMiddleware",
 ]
 
 ROOT_URLCONF = "portal.urls"
@@ -121,11 +122,11 @@ AUTH_USER_MODEL = "portal.User"
 
 REDIS_URL = env.str("REDIS_URL", default="")
 if REDIS_URL:
-    # A Redis outage costs caching, not pages (portal/cache.py): short timeouts, Redis skipped for SKIP_FOR
+    # A Redis outage costs caching, not pages (core/cache.py): short timeouts, Redis skipped for SKIP_FOR
     # seconds after a failure, cache reads miss and writes do nothing meanwhile, logged once per LOG_EVERY seconds.
     CACHES = {
         "default": {
-            "BACKEND": "portal.cache.ResilientRedisCache",
+            "BACKEND": "core.cache.ResilientRedisCache",
             "LOCATION": REDIS_URL,
             "SKIP_FOR": env.float("CACHE_SKIP_FOR", default=5.0),
             "LOG_EVERY": env.float("CACHE_LOG_EVERY", default=60.0),
@@ -142,8 +143,8 @@ SESSION_ENGINE = "django.contrib.sessions.backends.db"
 
 AUTHENTICATION_BACKENDS = [
     "django.contrib.auth.backends.ModelBackend",
-    # allauth's login by email, with addresses proven to be the account's only (portal/identity/addresses.py).
-    "portal.identity.auth_backends.AuthenticationBackend",
+    # allauth's login by email, with addresses proven to be the account's only (identity/addresses.py).
+    "identity.auth_backends.AuthenticationBackend",
     "guardian.backends.ObjectPermissionBackend",
 ]
 
@@ -167,16 +168,16 @@ ACCOUNT_UNIQUE_EMAIL = True
 ACCOUNT_SESSION_REMEMBER = None
 ACCOUNT_LOGOUT_ON_GET = False
 
-# Local accounts (portal/identity/account_adapter.py): no open sign-up; every account email (reset link,
+# Local accounts (identity/account_adapter.py): no open sign-up; every account email (reset link,
 # address verification, security notices) goes through the notifications outbox, one-time links erased
 # once delivered. An address a person adds is verified by a link before it can be their primary address or
 # receive a reset link. Verification is "optional" rather than "mandatory" at login: invited people and
 # people provisioned by SSO arrive with a verified address already, and an account a platform admin made
 # (no address record yet) must not be locked out by a verification step it cannot satisfy.
-ACCOUNT_ADAPTER = "portal.identity.account_adapter.AccountAdapter"
+ACCOUNT_ADAPTER = "identity.account_adapter.AccountAdapter"
 # Only addresses proven to be the account's log in; an address another account has cannot be added
-# (portal/identity/addresses.py, docs/adr/0004-sso-account-linking.md "Email addresses").
-ACCOUNT_FORMS = {"add_email": "portal.identity.forms_accounts.AddEmailForm"}
+# (identity/addresses.py, docs/adr/0004-sso-account-linking.md "Email addresses").
+ACCOUNT_FORMS = {"add_email": "identity.forms_accounts.AddEmailForm"}
 ACCOUNT_EMAIL_VERIFICATION = "optional"
 ACCOUNT_EMAIL_CONFIRMATION_EXPIRE_DAYS = 3
 ACCOUNT_EMAIL_NOTIFICATIONS = True
@@ -195,7 +196,7 @@ ONEPANE_SESSION_SEEN_EVERY = env.int("ONEPANE_SESSION_SEEN_EVERY", default=300)
 # Reached, they answer 429 with templates/429.html, which never says whether an account exists. MFA codes
 # are counted under "login_failed" too (per person); security-key logins under MFA_RATE_LIMITS.
 # Failed logins are counted per account ("key": the account the login names, whichever of its addresses is
-# typed; the login as typed when it names none; portal/identity/account_adapter.py), so wrong passwords lock
+# typed; the login as typed when it names none; identity/account_adapter.py), so wrong passwords lock
 # only that account, from anywhere, and its right password then gets the 429 page too. The per-IP limits are
 # loose: a whole office behind one NAT logs in through them, and only a flood from one address is stopped.
 ACCOUNT_RATE_LIMITS = {
@@ -221,7 +222,7 @@ ACCOUNT_LOGOUT_REDIRECT_URL = "account_login"
 # has them. Security keys are a second factor only (no passwordless passkey login). Browsers and the server
 # accept http://localhost as a secure origin, so local development needs no insecure-origin switch; use
 # localhost rather than 127.0.0.1 (a WebAuthn relying party cannot be an IP address). An organization may
-# require MFA of everyone (portal/identity/mfa.py); the code forms answer 429 once allauth's limit on failed
+# require MFA of everyone (identity/mfa.py); the code forms answer 429 once allauth's limit on failed
 # codes (ACCOUNT_RATE_LIMITS "login_failed", per person) is reached.
 MFA_SUPPORTED_TYPES = ["totp", "recovery_codes", "webauthn"]
 MFA_TOTP_ISSUER = "Onepane"
@@ -229,17 +230,17 @@ MFA_TOTP_TOLERANCE = 1  # one 30-second step either way, for phones whose clock 
 MFA_PASSKEY_LOGIN_ENABLED = False
 MFA_WEBAUTHN_ALLOW_INSECURE_ORIGIN = False
 MFA_FORMS = {
-    "authenticate": "portal.identity.mfa.AuthenticateForm",
-    "reauthenticate": "portal.identity.mfa.ReauthenticateForm",
+    "authenticate": "identity.mfa.AuthenticateForm",
+    "reauthenticate": "identity.mfa.ReauthenticateForm",
 }
 
-# Single sign-on (portal/identity/adapters.py, services.py): each organization's own IdP, OpenID Connect or
+# Single sign-on (identity/adapters.py, services.py): each organization's own IdP, OpenID Connect or
 # SAML 2.0, stored as IdentityProvider rows that keep an allauth SocialApp in step (never configured here).
 # The IdP's organization decides: only verified emails of its verified domains, just-in-time provisioning into
 # it with the IdP's default role, linking only by that verified email (docs/adr/0004-sso-account-linking.md).
 # allauth's own email-based linking stays off; the login page's home-realm discovery starts the IdP login
 # from its own POST, so GET requests never start one.
-SOCIALACCOUNT_ADAPTER = "portal.identity.adapters.SocialAccountAdapter"
+SOCIALACCOUNT_ADAPTER = "identity.adapters.SocialAccountAdapter"
 SOCIALACCOUNT_AUTO_SIGNUP = True
 SOCIALACCOUNT_EMAIL_AUTHENTICATION = False
 SOCIALACCOUNT_EMAIL_AUTHENTICATION_AUTO_CONNECT = False
@@ -247,9 +248,9 @@ SOCIALACCOUNT_LOGIN_ON_GET = False
 SOCIALACCOUNT_STORE_TOKENS = False
 SOCIALACCOUNT_QUERY_EMAIL = True
 SOCIALACCOUNT_OPENID_CONNECT_URL_PREFIX = "oidc"
-SOCIALACCOUNT_REQUESTS_TIMEOUT = 10  # allauth's own; its fetches go through portal/outbound.py's limits below
+SOCIALACCOUNT_REQUESTS_TIMEOUT = 10  # allauth's own; its fetches go through core/outbound.py's limits below
 
-# Outbound requests to addresses a tenant chooses (portal/outbound.py: an IdP's OpenID discovery, token, userinfo
+# Outbound requests to addresses a tenant chooses (core/outbound.py: an IdP's OpenID discovery, token, userinfo
 # and key URLs, SAML metadata URLs; later CRM and webhook endpoints): https only, to public internet addresses only
 # (loopback, private, link-local, CGNAT, reserved ranges refused; the address checked is the one connected to),
 # timeouts in seconds, a size limit in bytes, each redirect checked. ONEPANE_OUTBOUND_ALLOW_LOOPBACK lets an IdP on
@@ -267,7 +268,7 @@ ONEPANE_OUTBOUND_MAX_REDIRECTS = env.int("ONEPANE_OUTBOUND_MAX_REDIRECTS", defau
 # SAML IdPs configured by a metadata URL: the URL is fetched (guarded) when the IdP is saved and again this often.
 ONEPANE_SAML_METADATA_REFRESH_EVERY = env.float("ONEPANE_SAML_METADATA_REFRESH_EVERY", default=4 * 3600.0)
 
-# Email domain claims (portal/identity/services.py): a platform admin can always verify a pending claim in the
+# Email domain claims (identity/services.py): a platform admin can always verify a pending claim in the
 # admin. With ONEPANE_DOMAIN_TXT_VERIFICATION on, an organization's admin can also prove a claim through DNS:
 # the single sign-on page names the record to publish, a TXT record at _onepane-challenge.<domain> (a name of
 # its own, apart from the domain's SPF and other TXT records, and one a CNAME can delegate) with the value
@@ -313,19 +314,19 @@ DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="Onepane <no-reply@on
 
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
-        "portal.identity.tokens.ApiTokenAuthentication",  # Authorization: Bearer op_... (personal API tokens)
+        "identity.tokens.ApiTokenAuthentication",  # Authorization: Bearer op_... (personal API tokens)
         "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
     # JSON only (with a size and a depth limit); the one operation that takes a file declares multipart itself.
-    "DEFAULT_PARSER_CLASSES": ["portal.api_negotiation.JSONParser"],
-    "DEFAULT_METADATA_CLASS": "portal.api_negotiation.Metadata",
+    "DEFAULT_PARSER_CLASSES": ["core.api_negotiation.JSONParser"],
+    "DEFAULT_METADATA_CLASS": "core.api_negotiation.Metadata",
     "TEST_REQUEST_DEFAULT_FORMAT": "json",
     "DEFAULT_PAGINATION_CLASS": "rest_framework.pagination.PageNumberPagination",
     "PAGE_SIZE": 50,
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "DEFAULT_FILTER_BACKENDS": [],
-    "EXCEPTION_HANDLER": "portal.api.exception_handler",
+    "EXCEPTION_HANDLER": "core.api.exception_handler",
 }
 SPECTACULAR_SETTINGS = {
     "TITLE": "Onepane API",
@@ -341,8 +342,8 @@ SPECTACULAR_SETTINGS = {
         "StatusEnum": "vendors.models.Partnership.Status",
         "DealStatusEnum": "deals.models.DealRegistration.Status",
         # Every country field (a deal's customer, a lead, an organization) and every time zone: one enum each.
-        "CountryEnum": "portal.places.country_choices",
-        "TimeZoneEnum": "portal.places.TIME_ZONES",
+        "CountryEnum": "core.places.country_choices",
+        "TimeZoneEnum": "core.places.TIME_ZONES",
     },
 }
 
@@ -369,13 +370,13 @@ CELERY_BROKER_TRANSPORT_OPTIONS = {
     "socket_timeout": env.float("CELERY_BROKER_SOCKET_TIMEOUT", default=2.0),
 }
 CELERY_BEAT_SCHEDULE = {
-    "resend-pending-emails": {"task": "portal.notifications.tasks.resend_pending_emails", "schedule": 60.0},
-    "send-due-digests": {"task": "portal.notifications.tasks.send_due_digests", "schedule": 900.0},
+    "resend-pending-emails": {"task": "notifications.tasks.resend_pending_emails", "schedule": 60.0},
+    "send-due-digests": {"task": "notifications.tasks.send_due_digests", "schedule": 900.0},
 }
 # Email domain claims: the beat job that looks up pending claims' TXT records (a no-op unless
 # ONEPANE_DOMAIN_TXT_VERIFICATION is on) runs this often.
 CELERY_BEAT_SCHEDULE["check-domain-txt-records"] = {
-    "task": "portal.identity.tasks.check_domain_txt_records",
+    "task": "identity.tasks.check_domain_txt_records",
     "schedule": env.float("ONEPANE_DOMAIN_TXT_CHECK_EVERY", default=600.0),
 }
 
@@ -414,7 +415,7 @@ if PRODUCTION:
 # 14 and 3 days before runs this often (seconds).
 ONEPANE_DEAL_ATTACHMENT_MAX_BYTES = env.int("ONEPANE_DEAL_ATTACHMENT_MAX_BYTES", default=10 * 1024 * 1024)
 CELERY_BEAT_SCHEDULE["refresh-saml-metadata"] = {
-    "task": "portal.identity.tasks.refresh_saml_metadata",
+    "task": "identity.tasks.refresh_saml_metadata",
     "schedule": ONEPANE_SAML_METADATA_REFRESH_EVERY,
 }
 CELERY_BEAT_SCHEDULE["expire-deal-registrations"] = {

@@ -5,10 +5,10 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 from rest_framework.renderers import JSONRenderer
 from rest_framework.routers import DefaultRouter
 
+from core.errors import api_not_found
 from deals import api as deals_api
 from leads import api as leads_api
-from portal.errors import api_not_found
-from portal.notifications import api as notifications_api
+from notifications import api as notifications_api
 from vendors import api as vendors_api
 
 # No ".json" twins of every route: the API speaks JSON only, and the viewsets' actions take no format argument

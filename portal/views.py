@@ -22,6 +22,7 @@ from django.utils.formats import date_format
 from django.utils.http import urlencode
 from django.views.decorators.http import require_http_methods, require_POST
 
+from core.forms import add_service_error
 from portal import forms
 from vendors import selectors, services
 from vendors.access import get_or_404
@@ -265,7 +266,7 @@ def apply(request, slug):
                 distributor=data.get("distributor"),
             )
         except ValidationError as exc:
-            forms.add_service_error(form, exc)
+            add_service_error(form, exc)
         else:
             messages.success(request, f"Your application to {vendor.name} is sent. We'll show their answer here.")
             return redirect("portal:vendor_detail", slug=vendor.slug)
@@ -328,7 +329,7 @@ def invite(request):
                 role=form.cleaned_data["role"],
             )
         except ValidationError as exc:
-            forms.add_service_error(form, exc)
+            add_service_error(form, exc)
         else:
             messages.success(
                 request,
@@ -447,7 +448,7 @@ def invitation_accept(request, token):
             if getattr(exc, "code", None) in (*GONE_CODES, "invalid"):
                 return _invitation_problem(request, exc)
             if form is not None:
-                forms.add_service_error(form, exc)
+                add_service_error(form, exc)
             else:
                 error = _service_message(exc)
             membership = None

@@ -22,7 +22,7 @@ from deals import selectors as deal_selectors
 from deals import services as deal_services
 from deals.models import DealComment, DealEvent, DealExtensionRequest, DealRegistration, DealRules
 from leads.models import Lead, LeadImport, LeadOffer
-from portal.notifications.models import OutgoingEmail, Receipt
+from notifications.models import OutgoingEmail, Receipt
 from vendors import selectors
 from vendors.management.commands.demo import (
     ACME_RULES,

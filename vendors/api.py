@@ -3,7 +3,7 @@
 Thin, as the HTML views are: rows are read through ``vendors.selectors`` (a row the caller may not see is
 a 404, the same as one that does not exist) and every write goes through ``vendors.services``, which
 decide what is allowed (``PermissionDenied`` → 403, ``ValidationError`` → 400 with field errors, through
-``portal.api.exception_handler``). Serializers check the shape of the input only.
+``core.api.exception_handler``). Serializers check the shape of the input only.
 
 Ids in a request body (a vendor, a tier, a distributor) are resolved through the selectors too: an id
 the caller may not see gets the same 400 field error as an id of a row that exists but does not fit.
@@ -15,8 +15,8 @@ from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
-from portal import numbers
-from portal.api import (
+from core import numbers
+from core.api import (
     AutoSchema,
     Pagination,
     current_organization,
@@ -24,7 +24,7 @@ from portal.api import (
     refuse_loose_types,
     require_organization,
 )
-from portal.serializer_fields import CountryField
+from core.serializer_fields import CountryField
 from vendors import selectors, services
 from vendors.models import ANNUAL_REVENUE_CHOICES, Organization, Partnership, Product, Tier
 from vendors.money import CURRENCY_CHOICES, PRICE_ERRORS, quantize

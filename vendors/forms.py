@@ -7,8 +7,8 @@ queries.
 
 from django import forms
 
-from portal import numbers
-from portal.forms import ObjectChoiceField
+from core import numbers
+from core.forms import ObjectChoiceField
 from vendors.models import Partnership
 from vendors.money import CURRENCY_CHOICES, PRICE_ERRORS
 

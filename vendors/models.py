@@ -16,8 +16,8 @@ from django.utils import timezone
 from django_countries.fields import CountryField
 from guardian.models import GroupObjectPermissionBase, UserObjectPermissionBase
 
-from portal import numbers
-from portal.numbers import ReadableDecimalField
+from core import numbers
+from core.numbers import ReadableDecimalField
 from vendors.money import CURRENCY_CHOICES
 
 PERCENT_VALIDATORS = numbers.PERCENT.validators()

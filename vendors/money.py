@@ -3,7 +3,7 @@
 from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
 
-from portal.numbers import PRICE
+from core.numbers import PRICE
 
 # ISO 4217 minor units of the currencies vendors price in.
 MINOR_UNITS = {

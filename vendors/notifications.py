@@ -2,8 +2,8 @@
 
 from django.urls import reverse
 
-from portal.notifications.kinds import Kind, register
-from portal.notifications.models import EmailMode
+from notifications.kinds import Kind, register
+from notifications.models import EmailMode
 from vendors import selectors
 from vendors.models import Membership, Organization
 

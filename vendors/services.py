@@ -24,9 +24,9 @@ from django.utils import timezone
 from django.utils.text import slugify
 from guardian.shortcuts import assign_perm
 
-from portal import numbers, places
-from portal.identity import addresses
-from portal.notifications import services as notifications
+from core import numbers, places
+from identity import addresses
+from notifications import services as notifications
 from vendors import access
 from vendors.models import (
     ANNUAL_REVENUE_CHOICES,

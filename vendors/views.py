@@ -20,8 +20,8 @@ from django.utils.cache import patch_vary_headers
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from portal.forms import add_service_error
-from portal.notifications import selectors as notification_selectors
+from core.forms import add_service_error
+from notifications import selectors as notification_selectors
 from vendors import forms, selectors, services
 from vendors.access import get_or_404
 from vendors.models import Membership, Organization, Partnership

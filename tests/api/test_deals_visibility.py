@@ -15,7 +15,7 @@ from django.test.utils import CaptureQueriesContext
 
 from deals import services
 from deals.models import DealRegistration
-from portal.notifications.models import Receipt
+from notifications.models import Receipt
 from tests import factories as f
 from tests.api.helpers import API, ids, rows
 from tests.api.test_deals import DEALS, deal_url, register, today

@@ -13,10 +13,10 @@ from django.urls import URLPattern, URLResolver, resolve, reverse
 from drf_spectacular.generators import SchemaGenerator
 from rest_framework.test import APIClient
 
+from core.errors import server_error
 from deals.api import DealViewSet
+from identity.tokens import token_create
 from portal import urls_api
-from portal.errors import server_error
-from portal.identity.tokens import token_create
 from tests.api.helpers import API
 from tests.api.test_deals import register
 from vendors.api import TierViewSet

@@ -7,8 +7,8 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
-from portal.notifications import selectors, services
-from portal.notifications.models import NotificationPreference, NotificationSettings, Receipt
+from notifications import selectors, services
+from notifications.models import NotificationPreference, NotificationSettings, Receipt
 from tests import factories as f
 from tests.api.helpers import API, errors, ids, rows
 from vendors import services as vendor_services

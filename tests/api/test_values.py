@@ -11,7 +11,7 @@ from django.core.management import call_command
 
 from deals.models import DealRegistration
 from leads.models import Lead, LeadCoverage
-from portal.notifications.models import NotificationSettings
+from notifications.models import NotificationSettings
 from tests.api.helpers import API, errors
 from tests.api.test_deals import DEALS, deal_url, new_deal, register
 from tests.api.test_leads import LEADS, coverage_url, new_lead

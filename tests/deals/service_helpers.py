@@ -15,7 +15,7 @@ from deals.models import (
     DealLine,
     DealRegistration,
 )
-from portal.notifications.models import Notification, Receipt
+from notifications.models import Notification, Receipt
 from tests import factories as f
 
 COUNTED = (

@@ -1,6 +1,6 @@
 """A registration's amount stays within what every page, list, export and total can read back.
 
-A value past the bound (``portal.numbers.AMOUNT``) is a field error in the edit form and the API, and the lines of a
+A value past the bound (``core.numbers.AMOUNT``) is a field error in the edit form and the API, and the lines of a
 registration cannot add up past it either. A row stored past it by an older version (written here with SQL, as that
 version left it) still shows on every page and in the export, and the partner can correct it.
 """
@@ -13,9 +13,9 @@ from django.db import connection
 from django.utils import timezone
 from rest_framework.test import APIClient
 
+from core import numbers
 from deals import services
 from deals.models import DealRegistration, DealTally
-from portal import numbers
 from tests import factories as f
 from tests.api.helpers import API, errors, rows
 from tests.deals.helpers import edit_form, register, url

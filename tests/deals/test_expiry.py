@@ -7,7 +7,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 
 from deals import services, tasks
 from deals.models import DealConflict, DealEvent, DealExtensionRequest, DealRegistration
-from portal.notifications.models import Notification, Receipt
+from notifications.models import Notification, Receipt
 from tests.deals.service_helpers import counts, fresh, register, today
 
 Status = DealRegistration.Status

@@ -5,9 +5,9 @@ from datetime import timedelta
 import pytest
 
 from deals import services
-from portal.notifications import kinds
-from portal.notifications import selectors as inbox
-from portal.notifications.models import Notification, Receipt
+from notifications import kinds
+from notifications import selectors as inbox
+from notifications.models import Notification, Receipt
 from tests import factories as f
 from tests.deals.service_helpers import fresh, register, told
 from vendors import services as vendor_services

@@ -7,8 +7,8 @@ import pytest
 from allauth.account.models import EmailAddress
 from django.urls import reverse
 
-from portal.identity import services
-from portal.identity.models import VerifiedDomain
+from identity import services
+from identity.models import VerifiedDomain
 from tests import factories as f
 from tests.e2e.conftest import log_in
 from tests.identity.conftest import CLIENT_ID, CLIENT_SECRET, free_port, start_oidc_server

@@ -12,8 +12,8 @@ from django.test import override_settings
 from django.utils import timezone
 
 from deals import services as deals
-from portal.notifications import services as notifications
-from portal.notifications.models import Receipt
+from notifications import services as notifications
+from notifications.models import Receipt
 from tests import factories as f
 from tests.fuzz import harness
 from vendors.models import Membership, Partnership

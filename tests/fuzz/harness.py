@@ -182,7 +182,7 @@ def anonymous() -> dict:
 
 def token_of(user) -> dict:
     """A personal API token of ``user`` (``Authorization: Bearer op_...``): no session, no CSRF token."""
-    from portal.identity.tokens import token_create
+    from identity.tokens import token_create
 
     _token, raw = token_create(user=user, name="Fuzzing")
     return {"cookies": {}, "headers": {"Authorization": f"Bearer {raw}"}}

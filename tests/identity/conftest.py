@@ -99,8 +99,8 @@ def local_idps_allowed(settings):
 def oidc_sso(live_server, local_idps_allowed):
     """``oidc_sso(organization, domain, **knobs)``: the organization verifies ``domain``, configures an enabled
     OpenID Connect IdP (as its admin would) and a real provider is started for it on loopback."""
-    from portal.identity import services
-    from portal.identity.models import IdentityProvider
+    from identity import services
+    from identity.models import IdentityProvider
     from tests import factories as f
     from vendors.models import Membership
 

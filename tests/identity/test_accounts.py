@@ -15,8 +15,8 @@ from django.contrib.auth import get_user_model
 from django.core import mail
 from django.urls import reverse
 
-from portal.notifications.models import OutgoingEmail
-from portal.notifications.services import ERASED
+from notifications.models import OutgoingEmail
+from notifications.services import ERASED
 from tests import factories as f
 from tests.portal.helpers import main_text, text
 

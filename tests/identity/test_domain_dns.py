@@ -10,10 +10,10 @@ import pytest
 from django.conf import settings as django_settings
 from django.urls import reverse
 
+from identity import dnstxt, services, tasks
+from identity.models import VerifiedDomain
+from notifications.models import Notification, Receipt
 from portal.celery import app
-from portal.identity import dnstxt, services, tasks
-from portal.identity.models import VerifiedDomain
-from portal.notifications.models import Notification, Receipt
 from tests import factories as f
 from tests.identity.dns_server import LocalDNSServer
 from tests.portal.helpers import main_text
@@ -226,8 +226,8 @@ def test_a_nameserver_that_is_not_an_address_is_a_configuration_error(text):
 
 def test_the_beat_schedule_runs_the_dns_check():
     scheduled = {entry["task"]: entry["schedule"] for entry in django_settings.CELERY_BEAT_SCHEDULE.values()}
-    assert scheduled["portal.identity.tasks.check_domain_txt_records"] > 0
-    assert "portal.identity.tasks.check_domain_txt_records" in app.tasks
+    assert scheduled["identity.tasks.check_domain_txt_records"] > 0
+    assert "identity.tasks.check_domain_txt_records" in app.tasks
 
 
 def test_the_beat_verifies_a_claim_once_its_record_appears(channel, txt_on):

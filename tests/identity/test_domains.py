@@ -6,9 +6,9 @@ from django.contrib.auth import get_user_model
 from django.db import IntegrityError, transaction
 from django.urls import reverse
 
-from portal.identity import selectors_sso, services
-from portal.identity.models import VerifiedDomain
-from portal.notifications.models import Notification
+from identity import selectors_sso, services
+from identity.models import VerifiedDomain
+from notifications.models import Notification
 from tests import factories as f
 from tests.portal.helpers import main_text
 

@@ -16,9 +16,9 @@ from django.core import mail
 from django.test import Client
 from django.urls import reverse
 
-from portal.identity import addresses
-from portal.identity.forms_accounts import TAKEN
-from portal.notifications.models import OutgoingEmail
+from identity import addresses
+from identity.forms_accounts import TAKEN
+from notifications.models import OutgoingEmail
 from tests import factories as f
 from tests.portal.helpers import main_text, text
 from vendors import services
@@ -256,4 +256,4 @@ def test_every_door_to_an_account_by_its_address_agrees_on_whose_it_is(db, send,
 def test_only_our_backend_logs_in_by_email():
     """allauth's stock backend (which takes any address) is not installed beside ours."""
     assert "allauth.account.auth_backends.AuthenticationBackend" not in settings.AUTHENTICATION_BACKENDS
-    assert "portal.identity.auth_backends.AuthenticationBackend" in settings.AUTHENTICATION_BACKENDS
+    assert "identity.auth_backends.AuthenticationBackend" in settings.AUTHENTICATION_BACKENDS

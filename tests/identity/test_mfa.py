@@ -20,7 +20,7 @@ from allauth.mfa.totp.internal.auth import TOTP, generate_totp_secret
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.urls import reverse
 
-from portal.identity import mfa
+from identity import mfa
 from tests import factories as f
 from tests.portal.helpers import main_text
 from vendors.middleware import SESSION_KEY

@@ -17,8 +17,8 @@ from allauth.socialaccount.models import SocialAccount, SocialApp
 from django.contrib.auth import get_user_model
 from django.urls import reverse
 
-from portal.identity import services
-from portal.identity.models import IdentityProvider
+from identity import services
+from identity.models import IdentityProvider
 from tests import factories as f
 from vendors.models import Membership
 

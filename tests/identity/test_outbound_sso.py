@@ -1,9 +1,9 @@
-"""Single sign-on fetches only what the guarded client allows (``portal.outbound``): an organization admin cannot
+"""Single sign-on fetches only what the guarded client allows (``core.outbound``): an organization admin cannot
 make Onepane fetch an address on this machine or a private network, neither when saving its IdP nor when anyone
 logs in through it (DNS can change after the save).
 
 The IdP here is a local HTTP server the test starts, which counts the requests it receives; DNS for the IdP's
-name is stood in for by ``portal.outbound.resolve``.
+name is stood in for by ``core.outbound.resolve``.
 """
 
 from __future__ import annotations
@@ -20,10 +20,10 @@ from allauth.socialaccount.models import SocialApp
 from django.urls import reverse
 from django.utils import timezone
 
-from portal import outbound
-from portal.identity import services
-from portal.identity.forms_sso import IdentityProviderForm
-from portal.identity.models import IdentityProvider, VerifiedDomain
+from core import outbound
+from identity import services
+from identity.forms_sso import IdentityProviderForm
+from identity.models import IdentityProvider, VerifiedDomain
 from tests import factories as f
 from tests.local_http import LocalServer, answer, certificate_base64, saml_idp_metadata, self_signed
 
@@ -273,7 +273,7 @@ def test_saml_metadata_is_fetched_through_the_guarded_client_and_allauth_never_g
     # Where this machine is no longer allowed, the refresh is refused, logged, and the stored settings stay.
     kept = idp.social_app.settings
     settings.ONEPANE_OUTBOUND_ALLOW_LOOPBACK = False
-    with caplog.at_level(logging.WARNING, logger="portal.identity.services"):
+    with caplog.at_level(logging.WARNING, logger="identity.services"):
         assert services.identity_providers_refresh_metadata() == 0
     assert "Only https:// addresses can be used." in caplog.text
     idp.social_app.refresh_from_db()

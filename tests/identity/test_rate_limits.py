@@ -10,7 +10,7 @@ from django.core import mail
 from django.test import Client
 from django.urls import reverse
 
-from portal.notifications.models import OutgoingEmail
+from notifications.models import OutgoingEmail
 from tests import factories as f
 from tests.portal.helpers import main_text
 

@@ -20,9 +20,9 @@ from django.contrib.auth import get_user_model
 from django.urls import reverse
 from django.utils import timezone
 
-from portal.identity import saml
-from portal.identity.models import IdentityProvider, VerifiedDomain
-from portal.identity.services import identity_provider_save
+from identity import saml
+from identity.models import IdentityProvider, VerifiedDomain
+from identity.services import identity_provider_save
 from tests import factories as f
 from tests.identity.conftest_saml import USERS, saml_idp  # noqa: F401  (the IdP fixture)
 from tests.identity.saml_idp import ServiceProvider
@@ -256,8 +256,8 @@ def test_a_provider_configured_from_metadata_xml_logs_in_too(initech, saml_idp, 
 def test_first_login_provisions_the_person_into_the_idps_organization(initech, saml_idp, base_url):  # noqa: F811
     """Just-in-time provisioning through the protocol-agnostic social adapter (the same path as OIDC)."""
     adapter = getattr(django_settings, "SOCIALACCOUNT_ADAPTER", "")
-    if not adapter.startswith("portal.identity."):
-        pytest.skip("the SSO social adapter (portal.identity.adapters) is not configured yet")
+    if not adapter.startswith("identity."):
+        pytest.skip("the SSO social adapter (identity.adapters) is not configured yet")
     idp = saml_provider(initech, saml_idp, base_url)
     browser = Browser(base_url)
     response = browser.post_response(*browser.idp_authenticate(browser.sp_login(idp)))

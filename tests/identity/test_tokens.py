@@ -15,9 +15,9 @@ from django.urls import reverse
 from django.utils import timezone
 from rest_framework.test import APIClient
 
-from portal.identity import tokens
-from portal.identity.models import ApiToken
-from portal.notifications import services as notifications
+from identity import tokens
+from identity.models import ApiToken
+from notifications import services as notifications
 from tests import factories as f
 from vendors import services as vendor_services
 from vendors.models import Membership

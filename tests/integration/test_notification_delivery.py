@@ -10,9 +10,9 @@ from django.db import transaction
 from django.urls import reverse
 from django.utils import timezone
 
-from portal.notifications import services as notifications
-from portal.notifications.models import EmailMode, OutgoingEmail, Receipt
-from portal.notifications.tasks import deliver_email, send_due_digests
+from notifications import services as notifications
+from notifications.models import EmailMode, OutgoingEmail, Receipt
+from notifications.tasks import deliver_email, send_due_digests
 from tests import factories as f
 from tests.integration.conftest import broker_at, closed_port, wait_for
 from tests.integration.crash_backend import MARKER

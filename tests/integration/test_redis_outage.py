@@ -13,8 +13,8 @@ from django.core.cache import caches
 from django.urls import reverse
 from django.utils import timezone
 
-from portal.notifications.models import OutgoingEmail
-from portal.notifications.tasks import resend_pending_emails
+from notifications.models import OutgoingEmail
+from notifications.tasks import resend_pending_emails
 from tests import factories as f
 from tests.integration.conftest import broker_at, closed_port, wait_for
 from vendors.models import Membership, Partnership
@@ -25,7 +25,7 @@ Status = OutgoingEmail.Status
 
 
 def resilient_cache_at(url: str) -> dict:
-    return {"default": {"BACKEND": "portal.cache.ResilientRedisCache", "LOCATION": url, "SKIP_FOR": 60}}
+    return {"default": {"BACKEND": "core.cache.ResilientRedisCache", "LOCATION": url, "SKIP_FOR": 60}}
 
 
 def test_with_redis_down_the_email_waits_in_the_outbox_and_is_delivered_once_redis_is_back(

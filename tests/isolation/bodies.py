@@ -16,7 +16,7 @@ from itertools import count
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.utils import timezone
 
-from portal.notifications import kinds
+from notifications import kinds
 from tests.isolation.world import PDF, DealStatus, Role, Status, World
 
 _serial = count(1)

@@ -12,10 +12,10 @@ from deals import api as deals_api
 from deals import selectors as deal_selectors
 from deals import services as deal_services
 from deals.models import DealRegistration
+from notifications import selectors as notification_selectors
+from notifications import services as notifications
+from notifications.models import Receipt
 from portal import routes
-from portal.notifications import selectors as notification_selectors
-from portal.notifications import services as notifications
-from portal.notifications.models import Receipt
 from tests.isolation import attack
 from tests.isolation import world as w
 from tests.isolation.endpoints import endpoints
@@ -124,7 +124,7 @@ def test_opening_someone_elses_notification(monkeypatch):
     def anyones(request, pk):
         return get_or_404(Receipt.objects.select_related("notification", "notification__organization"), pk=pk)
 
-    monkeypatch.setattr("portal.notifications.views._own_receipt", anyones)
+    monkeypatch.setattr("notifications.views._own_receipt", anyones)
     failures = sweep("notifications:open")
     assert "notifications.Receipt #" in failures and "(not 404)" in failures
     assert "changed rows, acting on a row it may not see: notifications.Receipt" in failures

@@ -11,8 +11,8 @@ from django.core import signing
 from django.test import Client
 from django.urls import reverse
 
-from portal.notifications import services
-from portal.notifications.models import NotificationPreference, Receipt
+from notifications import services
+from notifications.models import NotificationPreference, Receipt
 from tests.isolation import world as w
 
 pytestmark = pytest.mark.django_db

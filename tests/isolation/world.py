@@ -73,13 +73,13 @@ from deals.models import (
     DealRegistration,
     DealRules,
 )
+from identity import tokens as identity_tokens
+from identity.models import ApiToken
 from leads import services as leads
 from leads.models import Lead, LeadCoverage, LeadEvent, LeadImport, LeadNote, LeadOffer, LeadRules
-from portal.identity import tokens as identity_tokens
-from portal.identity.models import ApiToken
-from portal.notifications import kinds as notification_kinds
-from portal.notifications import services as notifications
-from portal.notifications.models import Notification, OutgoingEmail, Receipt
+from notifications import kinds as notification_kinds
+from notifications import services as notifications
+from notifications.models import Notification, OutgoingEmail, Receipt
 from tests import factories as f
 from vendors import services
 from vendors.models import Membership, Organization, Partnership, PartnershipEvent, Product, Tier

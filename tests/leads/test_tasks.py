@@ -8,8 +8,8 @@ from django.utils import timezone
 
 from leads import tasks
 from leads.models import Lead, LeadOffer, LeadRules
+from notifications.models import Receipt
 from portal.celery import app
-from portal.notifications.models import Receipt
 from tests.leads.conftest import create, row
 
 pytestmark = pytest.mark.django_db

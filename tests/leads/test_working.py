@@ -10,7 +10,7 @@ from django.utils import timezone
 from deals.models import DealRegistration
 from leads import services
 from leads.models import Lead, LeadEvent, LeadOffer, LeadRules
-from portal.notifications.models import Notification, Receipt
+from notifications.models import Notification, Receipt
 from tests import factories as f
 from tests.leads.conftest import create, row
 from vendors.models import Membership

@@ -5,8 +5,8 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
-from portal.notifications import services as notifications
-from portal.notifications.models import OutgoingEmail
+from notifications import services as notifications
+from notifications.models import OutgoingEmail
 from tests import factories as f
 from tests.notifications import SMTPPeer, body_of, use_smtp_peer
 from tests.portal.helpers import main_text

@@ -9,8 +9,8 @@ from django.core import mail
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
-from portal.notifications import services as notifications
-from portal.notifications.models import EmailMode, Notification, NotificationPreference, OutgoingEmail, Receipt
+from notifications import services as notifications
+from notifications.models import EmailMode, Notification, NotificationPreference, OutgoingEmail, Receipt
 from tests import factories as f
 from vendors.models import Membership
 

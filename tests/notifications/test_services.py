@@ -15,9 +15,9 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
-from portal.notifications import services as notifications
-from portal.notifications.models import EmailMode, Notification, OutgoingEmail, Receipt
-from portal.notifications.tasks import deliver_email
+from notifications import services as notifications
+from notifications.models import EmailMode, Notification, OutgoingEmail, Receipt
+from notifications.tasks import deliver_email
 from tests import factories as f
 from tests.notifications import SMTPPeer, body_of, use_smtp_peer
 from vendors import services

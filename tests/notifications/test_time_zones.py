@@ -7,8 +7,8 @@ import pytest
 from django.core.exceptions import ValidationError
 from django.urls import reverse
 
-from portal.notifications import services
-from portal.notifications.models import EmailMode, NotificationSettings
+from notifications import services
+from notifications.models import EmailMode, NotificationSettings
 from tests.portal.helpers import client_for, main_text
 
 pytestmark = pytest.mark.django_db

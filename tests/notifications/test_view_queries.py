@@ -6,7 +6,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
-from portal.notifications import services as notifications
+from notifications import services as notifications
 from tests import factories as f
 from tests.portal.helpers import client_for
 from vendors import services

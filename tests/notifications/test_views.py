@@ -15,9 +15,9 @@ from django.core import signing
 from django.test import Client
 from django.urls import reverse
 
-from portal.notifications import kinds
-from portal.notifications import services as notifications
-from portal.notifications.models import EmailMode, NotificationPreference, NotificationSettings, Receipt
+from notifications import kinds
+from notifications import services as notifications
+from notifications.models import EmailMode, NotificationPreference, NotificationSettings, Receipt
 from tests import factories as f
 from tests.portal.helpers import client_for, main_text, text
 from vendors import access, services

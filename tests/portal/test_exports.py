@@ -4,7 +4,7 @@ The exports are not listed here: the test asks every page of the workspace, as a
 distributor, and keeps those that answer a spreadsheet. Then every text column of every row those people
 could be shown is made to start with each character that makes a spreadsheet read a formula (``=``, ``+``, ``-``,
 ``@``, tab, carriage return), and each export is read back cell by cell. A new export that forgets
-``portal.spreadsheets.cell`` fails here without a line of this file changing.
+``core.spreadsheets.cell`` fails here without a line of this file changing.
 """
 
 import csv
@@ -20,8 +20,9 @@ from django.utils import timezone
 from django_countries.fields import CountryField
 from openpyxl import load_workbook
 
+from core import spreadsheets
 from deals import services as deal_services
-from portal import routes, spreadsheets
+from portal import routes
 from tests.isolation.endpoints import endpoints
 from tests.portal.helpers import client_for
 

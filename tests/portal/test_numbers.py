@@ -1,5 +1,5 @@
 """Every number a person can enter, as a class: each writable numeric field of every form and every API serializer
-has one of the bounds of ``portal.numbers``, refuses the extremes with an error on that field (never an exception),
+has one of the bounds of ``core.numbers``, refuses the extremes with an error on that field (never an exception),
 takes its own bounds, and the schema states the same bounds. Found by walking the project's modules, so the next
 field added is checked without anyone listing it here. And, with hypothesis, the money helpers: any value within
 the bounds, summed over the most lines or rows there can be, fits its column and reads back as it was written.
@@ -17,10 +17,13 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from rest_framework import serializers
 
-from portal import numbers
+from core import numbers
 from vendors.money import MINOR_UNITS, partner_price, quantize
 
-PROJECT = ("deals", "leads", "vendors", "portal", "campaigns", "content", "feedback", "mdf")
+PROJECT = (
+    "core", "vendors", "notifications", "identity", "deals", "leads",
+    "campaigns", "content", "feedback", "mdf", "portal",
+)  # fmt: skip
 BOUNDS = {(b.minimum, b.maximum): b for b in vars(numbers).values() if isinstance(b, numbers.Bound)}
 FORM_NUMBERS = (forms.IntegerField, forms.DecimalField, forms.FloatField)
 SERIALIZER_NUMBERS = (serializers.IntegerField, serializers.DecimalField, serializers.FloatField)
@@ -91,7 +94,7 @@ def _model_bound(form_class, name):
 
 def _bound_of(low, high) -> numbers.Bound:
     assert low is not None and high is not None, "a number without a minimum and a maximum"
-    assert (low, high) in BOUNDS, f"{low}..{high} is not one of the bounds in portal/numbers.py"
+    assert (low, high) in BOUNDS, f"{low}..{high} is not one of the bounds in core/numbers.py"
     return BOUNDS[(low, high)]
 
 

@@ -1,6 +1,6 @@
-"""The guarded client for addresses a tenant chooses (``portal.outbound``), against local servers the tests start.
+"""The guarded client for addresses a tenant chooses (``core.outbound``), against local servers the tests start.
 
-DNS is stood in for by replacing ``portal.outbound.resolve`` (our own function) or, for DNS rebinding, the
+DNS is stood in for by replacing ``core.outbound.resolve`` (our own function) or, for DNS rebinding, the
 system resolver itself; every other step (sockets, TLS, HTTP) is real.
 """
 
@@ -18,7 +18,7 @@ from pathlib import Path
 import pytest
 import requests
 
-from portal import outbound
+from core import outbound
 from tests.local_http import LocalServer, answer, self_signed
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -48,7 +48,7 @@ def server():
 
 @pytest.fixture
 def dns(monkeypatch):
-    """``dns({"name": ["address", ...]})``: what ``portal.outbound.resolve`` answers; records what it was asked."""
+    """``dns({"name": ["address", ...]})``: what ``core.outbound.resolve`` answers; records what it was asked."""
     table, asked = {}, []
 
     def resolve(host, port):
@@ -418,7 +418,7 @@ def test_proxies_from_the_environment_are_not_used(loopback, server, monkeypatch
 # --- the class: nothing else fetches URLs ----------------------------------------------------------------------
 
 # Modules that open connections themselves. Everything else that fetches a URL a tenant chose goes through
-# portal.outbound; a new HTTP client in app code fails this test until it does.
+# core.outbound; a new HTTP client in app code fails this test until it does.
 HTTP_CLIENT_MODULES = {"requests", "urllib3", "httpx", "aiohttp", "http.client", "urllib.request", "pycurl"}
 REQUESTS_EXCEPTIONS_ONLY = {"RequestException", "ConnectionError", "Timeout", "HTTPError", "JSONDecodeError"}
 FETCHING_NAMES = {"urlopen", "parse_remote", "get_metadata"}  # urllib's, and python3-saml's metadata fetch
@@ -439,14 +439,14 @@ def test_no_app_code_fetches_urls_except_through_the_guarded_client():
     done = subprocess.run([sys.executable, "-c", scan], cwd=ROOT, capture_output=True, text=True, timeout=120)  # noqa: S603
     assert done.returncode == 0, done.stderr
     found = json.loads(done.stdout.splitlines()[-1])
-    assert found == [], "Fetch tenant-chosen URLs through portal.outbound:\n" + "\n".join(found)
+    assert found == [], "Fetch tenant-chosen URLs through core.outbound:\n" + "\n".join(found)
 
 
 def _fetching_code() -> list[str]:
     found = []
     for path in _app_modules():
         name = path.relative_to(ROOT).as_posix()
-        if name == "portal/outbound.py":
+        if name == "core/outbound.py":
             continue
         tree = ast.parse(path.read_text(), filename=name)
         for node in ast.walk(tree):

@@ -29,10 +29,10 @@ from django.core.cache.backends.base import BaseCache
 from django.urls import reverse
 from onelogin.saml2.constants import OneLogin_Saml2_Constants
 
+from core.cache import ResilientRedisCache
+from identity import saml
+from identity.models import SamlAssertion
 from portal import settings as portal_settings
-from portal.cache import ResilientRedisCache
-from portal.identity import saml
-from portal.identity.models import SamlAssertion
 from tests import factories as f
 from tests.isolation.endpoints import endpoints
 from tests.portal.helpers import client_for, main_text
@@ -91,7 +91,7 @@ def redis_up(settings, monkeypatch):
 
 
 def records(caplog, text: str) -> list[logging.LogRecord]:
-    return [r for r in caplog.records if r.name == "portal.cache" and text in r.getMessage()]
+    return [r for r in caplog.records if r.name == "core.cache" and text in r.getMessage()]
 
 
 def login_failed_limit() -> int:
@@ -105,7 +105,7 @@ def login_failed_limit() -> int:
 def test_with_redis_down_a_person_logs_in_with_a_password_and_every_page_they_use_answers(
     client, channel, redis_down, caplog
 ):
-    caplog.set_level(logging.WARNING, logger="portal.cache")
+    caplog.set_level(logging.WARNING, logger="core.cache")
     rep = channel.initech_rep
 
     response = client.post(LOGIN, {"login": rep.email, "password": f.PASSWORD}, follow=True)
@@ -133,7 +133,7 @@ def test_with_redis_down_a_person_logs_in_with_a_password_and_every_page_they_us
 
 
 def test_with_redis_down_rate_limits_let_people_through_and_say_so(client, channel, redis_down, caplog):
-    caplog.set_level(logging.WARNING, logger="portal.cache")
+    caplog.set_level(logging.WARNING, logger="core.cache")
     rep = channel.initech_rep
     for _ in range(login_failed_limit() + 1):
         wrong = client.post(LOGIN, {"login": rep.email, "password": "guess-guess-guess"})
@@ -207,10 +207,10 @@ def test_every_cache_operation_degrades_to_no_caching(redis_down):
 
 
 def test_after_the_skip_interval_redis_is_tried_again_and_the_log_is_not_repeated(settings, caplog):
-    caplog.set_level(logging.WARNING, logger="portal.cache")
+    caplog.set_level(logging.WARNING, logger="core.cache")
     settings.CACHES = {
         "default": {
-            "BACKEND": "portal.cache.ResilientRedisCache",
+            "BACKEND": "core.cache.ResilientRedisCache",
             "LOCATION": f"redis://127.0.0.1:{closed_port()}/7",
             "SKIP_FOR": 0.05,
         }
@@ -227,7 +227,7 @@ def test_after_the_skip_interval_redis_is_tried_again_and_the_log_is_not_repeate
 def test_sessions_are_kept_in_the_database_not_the_cache(monkeypatch):
     configured = production_settings(monkeypatch, "redis://127.0.0.1:6379/7")
     assert configured["SESSION_ENGINE"] == "django.contrib.sessions.backends.db"
-    assert configured["CACHES"]["default"]["BACKEND"] == "portal.cache.ResilientRedisCache"
+    assert configured["CACHES"]["default"]["BACKEND"] == "core.cache.ResilientRedisCache"
     options = configured["CACHES"]["default"]["OPTIONS"]
     assert options["socket_connect_timeout"] <= 0.5 and options["socket_timeout"] <= 0.5
     # Publishing a task never holds a request for Celery's three retries; a hung broker is given up.

@@ -14,11 +14,16 @@ from django.apps import apps
 from django.conf import settings
 from django_countries.fields import CountryField as CountryModelField
 
-from portal import places
-from portal.forms import CountryField, TimeZoneField
+from core import places
+from core.forms import CountryField, TimeZoneField
 
-PROJECT_APPS = [app for app in settings.INSTALLED_APPS if app.split(".")[0] in {"portal", "vendors", "deals", "leads",
-                "campaigns", "content", "mdf", "feedback"}]  # fmt: skip
+PROJECT_APPS = [
+    app
+    for app in settings.INSTALLED_APPS
+    if app.split(".")[0]
+    in {"core", "portal", "notifications", "identity", "vendors", "deals", "leads"}
+    | {"campaigns", "content", "mdf", "feedback"}
+]
 # A list of codes typed into one box (``DE, AT, CH``); the service checks each against the list (and says which
 # are none): tests/leads/test_countries.py, tests/api/test_values.py.
 CODE_LISTS = {("leads.forms.CoverageForm", "countries"), ("leads.LeadCoverage", "countries")}

@@ -46,8 +46,8 @@ from deals.models import DealComment, DealConflict, DealEvent, DealExtensionRequ
 from leads import demo as lead_demo
 from leads import services as lead_services
 from leads.models import Lead, LeadEvent, LeadImport, LeadOffer
-from portal.notifications import services as notifications
-from portal.notifications.models import EmailMode, Notification, OutgoingEmail, Receipt
+from notifications import services as notifications
+from notifications.models import EmailMode, Notification, OutgoingEmail, Receipt
 from vendors import services
 from vendors.models import Membership, Organization, Partnership, PartnershipEvent, Product
 

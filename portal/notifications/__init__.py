@@ -1,3 +1,0 @@
-"""Notifications: the in-app notification centre, emails (immediate or a daily digest) and the outbox they
-leave through. Other apps notify people only through ``portal.notifications.services.notify`` and declare
-their notification types with ``portal.notifications.kinds.register``."""
