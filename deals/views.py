@@ -13,23 +13,21 @@ registration the person may not see is a 404 (the same as one that does not exis
 A partner never sees anything of a conflict: not on the list, the detail, the CSV, nor in the status.
 """
 
-import csv
 from functools import wraps
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.core.paginator import Paginator
-from django.http import FileResponse, Http404, StreamingHttpResponse
+from django.http import FileResponse, Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.cache import patch_vary_headers
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from core import spreadsheets
+from core import lists
 from core.forms import add_service_error
-from deals import forms, selectors, services
+from deals import forms, selectors, services, tables
 from deals.models import DealEvent, DealExtensionRequest, DealRegistration
 from deals.uploads import validate_uploads
 from vendors import access
@@ -151,62 +149,22 @@ def deal_list(request):
     form, rows = _filtered(request)
     sums = selectors.totals_for(request.user, request.organization, rows, **form.filters())
     kind = request.organization.kind
-    paginator = Paginator(selectors.with_channel_names(rows) if kind == Kind.VENDOR else rows, PAGE_SIZE)
-    # The totals count every row already: the paginator need not count them again (one scan of a large list).
-    paginator.count = sum(row["count"] for row in sums)
-    page = paginator.get_page(request.GET.get("page"))
-    for deal in with_row_urls(page.object_list, "deals:detail"):
-        _with_amount(deal)
+    # The totals count every row already: the list need not count them again (one scan of a large list).
+    listing = tables.LISTS[kind].page(
+        request,
+        selectors.with_channel_names(rows) if kind == Kind.VENDOR else rows,
+        count=sum(row["count"] for row in sums),
+        filtered=form.is_filtered(),
+    )
     totals = [{**row, "amount": quantize(row["amount"], row["currency"])} for row in sums]
     context = {
         "form": form,
-        "page": page,
+        "list": listing,
         "totals": totals,
-        "filtered": form.is_filtered(),
         "kind": kind,
         "can_manage": can_manage(request),
     }
-    template = "deals/_results.html" if wants_partial(request) else "deals/list.html"
-    response = render(request, template, context)
-    patch_vary_headers(response, ["HX-Request"])
-    return response
-
-
-class _Echo:
-    """A file-like object whose ``write`` returns the line, so csv.writer feeds a streaming response."""
-
-    def write(self, value):
-        return value
-
-
-def _export_columns(kind):
-    """``[(header, value of a registration)]`` for the current side. A partner's never name a conflict."""
-    columns = [
-        ("Reference", lambda d: d.reference),
-        ("Vendor", lambda d: d.vendor.name),
-    ]
-    if kind in (Kind.VENDOR, Kind.DISTRIBUTOR):
-        columns.append(("Partner", lambda d: d.partner.name))
-    if kind == Kind.VENDOR:
-        columns += [
-            ("Tier", lambda d: d.partnership.tier.name if d.partnership.tier_id else ""),
-            ("Distributor", lambda d: d.distributor.name if d.distributor_id else ""),
-        ]
-    columns += [
-        ("Title", lambda d: d.title),
-        ("Customer", lambda d: d.customer_name),
-        ("Domain", lambda d: d.customer_domain),
-        ("Country", lambda d: d.customer_country),
-        ("Status", lambda d: d.get_status_display()),
-        ("Stage", lambda d: d.get_stage_display()),
-        ("Amount", lambda d: quantize(d.amount, d.currency)),
-        ("Currency", lambda d: d.currency),
-        ("Expected close date", lambda d: d.expected_close_date),
-        ("Protected until", lambda d: d.expires_on if d.status == Status.APPROVED else None),
-    ]
-    if kind == Kind.VENDOR:
-        columns.append(("Conflict", lambda d: "yes" if d.has_conflict else ""))
-    return columns
+    return lists.render(request, "deals/list.html", "deals/_results.html", context)
 
 
 @require_GET
@@ -220,17 +178,8 @@ def deal_export(request):
         rows = rows.select_related("vendor", "partner")
     else:
         rows = rows.select_related("vendor", "partner", "distributor", "partnership__tier")
-    columns = _export_columns(request.organization.kind)
-    writer = csv.writer(_Echo())
-
-    def lines():
-        yield writer.writerow([header for header, _ in columns])
-        for deal in rows.iterator(chunk_size=2000):
-            yield writer.writerow([spreadsheets.cell(value(deal)) for _, value in columns])
-
-    response = StreamingHttpResponse(lines(), content_type="text/csv; charset=utf-8")
-    response["Content-Disposition"] = f'attachment; filename="deal-registrations-{timezone.localdate():%Y-%m-%d}.csv"'
-    return response
+    filename = f"deal-registrations-{timezone.localdate():%Y-%m-%d}.csv"
+    return tables.LISTS[request.organization.kind].export(rows, filename=filename)
 
 
 # --- registering a deal -----------------------------------------------------------------------------------------
