@@ -44,7 +44,7 @@ from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 from rest_framework.test import APIClient
 
-from portal import routes
+from core import routes
 from tests.isolation import world as w
 from tests.isolation.bodies import BODIES, PREFERRED
 from tests.isolation.endpoints import READS
@@ -442,7 +442,7 @@ class Sweep:
             match = resolve(path)
         except Resolver404:
             return None
-        declaration = routes.ROUTES.get(match.view_name)
+        declaration = routes.declared().routes.get(match.view_name)
         if declaration is None or declaration.access != routes.SCOPED or declaration.model not in w.Rules.VISIBLE:
             return None
         value = str(match.kwargs.get(declaration.kwarg))
@@ -548,7 +548,7 @@ class Sweep:
         if url_for(endpoint, missing) is None or unbuildable:
             self.failures.append(
                 f"{endpoint}: no URL for {d.model}.{d.field} of rows {unbuildable[:5]}: "
-                "its declaration in portal/routes.py (model, kwarg, field) is probably wrong."
+                "its declaration in its app's routes.py (model, kwarg, field) is probably wrong."
             )
             return
         for persona in self.world.personas:
@@ -615,7 +615,7 @@ class Sweep:
             if not reached:
                 self.failures.append(
                     f"{label}: answered 404 (or 405) to every person for every row they may see. Its declaration in "
-                    "portal/routes.py (model, kwarg, field) is probably wrong, and its 404s to others prove nothing."
+                    "its app's routes.py (model, kwarg, field) is probably wrong, and its 404s to others prove nothing."
                 )
 
     def _reach(self, endpoint) -> bool:
@@ -642,13 +642,13 @@ class Sweep:
             if (
                 endpoint.access != routes.STAFF
                 and endpoint.name
-                and not endpoint.route.startswith(tuple(routes.PREFIXES))
+                and not endpoint.route.startswith(tuple(routes.declared().prefixes))
             ):
                 self.failures.append(f"{endpoint}: the suite cannot build its URL; give it simple keywords.")
             return
         # Our public routes (an email's links, with placeholder tokens here) change nothing; allauth's pages
         # (classified by prefix) may create the person's own email address row.
-        public = endpoint.access == routes.PUBLIC and endpoint.name in routes.ROUTES
+        public = endpoint.access == routes.PUBLIC and endpoint.name in routes.declared().routes
         for persona in self.world.personas:
             first = url_for(endpoint, query=self._api_query(endpoint, ""))
             response, after = self.call(persona, endpoint, "GET", first, snapshot=public)

@@ -1,21 +1,24 @@
 """Every URL pattern the project serves, read from the URL resolver, each with its declaration.
 
 ``endpoints()`` walks ``get_resolver().url_patterns`` recursively (includes, namespaces, the DRF router's
-routes) and pairs each pattern with its line in ``portal.routes``. A pattern
-without one raises ``Undeclared``, naming it and saying where to declare it; the attack tests call
-``endpoints()`` too, so they fail the same way.
+routes) and pairs each pattern with its declaration, from the apps' ``routes.py`` joined by
+``core.routes.declared()``. A pattern without one raises ``Undeclared``, naming it and saying where to
+declare it (the ``routes.py`` of the app its view belongs to); the attack tests call ``endpoints()`` too, so
+they fail the same way.
 """
 
 from dataclasses import dataclass
 from functools import cached_property
 
+from django.apps import apps
+from django.conf import settings
 from django.urls import URLPattern, URLResolver, get_resolver
 from rest_framework.views import APIView
 
-from portal import routes
+from core import routes
 
 DECLARE_HINT = (
-    "Declare each in portal/routes.py: ROUTES[name] = public(reason) | authenticated() | "
+    "Declare each in the routes.py of its app (<app>/routes.py): ROUTES[name] = public(reason) | authenticated() | "
     'scoped("app.Model", kwarg=..., field=...) (add writes=True if POST changes rows).'
 )
 
@@ -117,14 +120,23 @@ def _plain(route: str) -> str:
 
 
 def declaration_for(name, route, table=None, prefixes=None) -> routes.Route | None:
-    table = routes.ROUTES if table is None else table
-    prefixes = routes.PREFIXES if prefixes is None else prefixes
+    table = routes.declared().routes if table is None else table
+    prefixes = routes.declared().prefixes if prefixes is None else prefixes
     if name and name in table:
         return table[name]
     for prefix, declaration in prefixes.items():
         if _plain(route).startswith(prefix):
             return declaration
     return None
+
+
+def _where(endpoint) -> str:
+    """Where to declare a route: the ``routes.py`` of the app its view belongs to (if it is one of ours)."""
+    view = getattr(endpoint.callback, "cls", None) or endpoint.callback
+    config = apps.get_containing_app_config(getattr(view, "__module__", ""))
+    if config is None or not str(config.path).startswith(str(settings.BASE_DIR)) or ".venv" in str(config.path):
+        return ""
+    return f": declare it in {config.name}/routes.py"
 
 
 def endpoints(patterns=None, table=None, prefixes=None) -> list[Endpoint]:
@@ -139,7 +151,7 @@ def endpoints(patterns=None, table=None, prefixes=None) -> list[Endpoint]:
         lines = []
         for endpoint in missing:
             if endpoint.name:
-                lines.append(f"  - {endpoint.name!r} (/{endpoint.route}) is not declared.")
+                lines.append(f"  - {endpoint.name!r} (/{endpoint.route}) is not declared{_where(endpoint)}.")
             else:
                 lines.append(f"  - /{endpoint.route} has no name: give it one (path(..., name=...)), then declare it.")
         raise Undeclared(

@@ -7,7 +7,7 @@ from django.db import transaction
 from django.test import Client
 from django.urls import reverse
 
-from portal import routes
+from core import routes
 from tests.isolation import attack
 from tests.isolation import world as w
 from tests.isolation.endpoints import endpoints

@@ -1,19 +1,19 @@
 """The suite covers every route because it reads them from the resolver; these tests make sure it can.
 
-A new route must be declared in ``portal/routes.py``; a scoped one must name a model the rules know, a
+A new route must be declared in its app's ``routes.py``; a scoped one must name a model the rules know, a
 keyword its URL has, and a field the model has; a route that writes needs a body in ``bodies.py``; a filter
 needs attack values (and, on an API list, a meaning); a new model needs rules. Each failure says what to add.
 """
 
 import pytest
 from django.apps import apps
-from django.core.exceptions import FieldDoesNotExist
+from django.core.exceptions import FieldDoesNotExist, ImproperlyConfigured
 from django.http import HttpResponse
 from django.urls import get_resolver, include, path
 from rest_framework import mixins, viewsets
 from rest_framework.routers import DefaultRouter
 
-from portal import routes
+from core import routes
 from portal.urls_api import router
 from tests.isolation import attack, bodies
 from tests.isolation import world as w
@@ -48,10 +48,10 @@ def test_a_new_route_without_a_declaration_fails_the_suite_naming_it():
     message = str(raised.value)
     for name in ("'brand_new_page'", "'portal:reports'", "'widget-list'", "'widget-detail'", "/nameless/"):
         assert name in message
-    assert "portal/routes.py" in message
+    assert "<app>/routes.py" in message
     assert "portal:home" not in message  # only the undeclared ones
 
-    table = {**routes.ROUTES, "brand_new_page": routes.scoped("vendors.Tier")}
+    table = {**routes.declared().routes, "brand_new_page": routes.scoped("vendors.Tier")}
     with pytest.raises(Undeclared) as raised:
         endpoints(patterns, table=table)
     assert "brand_new_page" not in str(raised.value)
@@ -59,8 +59,46 @@ def test_a_new_route_without_a_declaration_fails_the_suite_naming_it():
 
 def test_every_declaration_names_a_route_that_exists():
     names = {name for name, *_ in walk(get_resolver().url_patterns) if name}
-    stale = sorted(set(routes.ROUTES) - names)
-    assert not stale, f"portal/routes.py declares routes that no longer exist: {stale}. Remove them."
+    declared = routes.declared()
+    stale = sorted(f"{name} (in {declared.owners[name]}/routes.py)" for name in set(declared.routes) - names)
+    assert not stale, f"These declarations name routes that no longer exist: {stale}. Remove them."
+
+
+def test_each_app_declares_its_own_routes_and_they_are_joined():
+    declared = routes.declared()
+    expected = {
+        "portal:home": "portal",
+        "console:partners": "vendors",
+        "organization-list": "vendors",
+        "notification-list": "notifications",
+        "identity:sso": "identity",
+        "deal-list": "deals",
+        "lead-list": "leads",
+    }
+    assert {name: declared.owners[name] for name in expected} == expected
+    assert set(declared.prefixes) == {"admin/", "accounts/", "media/"}
+
+
+def test_a_route_two_apps_declare_is_an_error(monkeypatch):
+    from deals import routes as deal_routes
+
+    monkeypatch.setitem(deal_routes.ROUTES, "lead-list", routes.authenticated())
+    routes.declared.cache_clear()
+    try:
+        with pytest.raises(ImproperlyConfigured, match="'lead-list'"):
+            routes.declared()
+    finally:
+        monkeypatch.undo()
+        routes.declared.cache_clear()
+
+
+def test_an_undeclared_route_of_an_app_says_which_routes_py_to_declare_it_in():
+    from deals import views as deal_views
+
+    patterns = [*get_resolver().url_patterns, path("deals/new/", deal_views.deal_list, name="deal_new_page")]
+    with pytest.raises(Undeclared) as raised:
+        endpoints(patterns)
+    assert "'deal_new_page' (/deals/new/) is not declared: declare it in deals/routes.py" in str(raised.value)
 
 
 def test_the_router_is_walked():

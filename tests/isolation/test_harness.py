@@ -8,6 +8,7 @@ from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.urls import reverse
 
+from core import routes
 from deals import api as deals_api
 from deals import selectors as deal_selectors
 from deals import services as deal_services
@@ -15,7 +16,6 @@ from deals.models import DealRegistration
 from notifications import selectors as notification_selectors
 from notifications import services as notifications
 from notifications.models import Receipt
-from portal import routes
 from tests.isolation import attack
 from tests.isolation import world as w
 from tests.isolation.endpoints import endpoints
@@ -98,8 +98,8 @@ def test_a_write_that_puts_another_vendors_tier_on_a_partnership(monkeypatch):
 
 def test_a_route_declared_with_the_wrong_model(monkeypatch):
     wrong = routes.scoped("vendors.Product", kwarg="slug", field="sku")  # SKUs are slugs, but not vendors'
-    monkeypatch.setitem(routes.ROUTES, "portal:vendor_detail", wrong)
-    assert "declaration in portal/routes.py (model, kwarg, field) is probably wrong" in sweep("portal:vendor_detail")
+    monkeypatch.setitem(routes.declared().routes, "portal:vendor_detail", wrong)
+    assert "declaration in its app's routes.py (model, kwarg, field) is probably wrong" in sweep("portal:vendor_detail")
 
 
 def test_a_notification_list_that_shows_a_colleagues_notifications(monkeypatch):

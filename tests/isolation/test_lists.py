@@ -9,7 +9,7 @@ from django.db import transaction
 from hypothesis import given
 from hypothesis import strategies as st
 
-from portal import routes
+from core import routes
 from tests.isolation import attack
 from tests.isolation import world as w
 from tests.isolation.endpoints import endpoints

@@ -1,7 +1,7 @@
 """Records of a partnership the vendor suspended or ended are read-only for the partner (docs/adr/0001).
 
 Its people still read their registrations and leads with that vendor, but every write route on them, pages and API
-(every scoped route of those models that writes, read off ``portal/routes.py``: a new one is attacked as soon as it
+(every scoped route of those models that writes, read off the apps' ``routes.py``: a new one is attacked as soon as it
 is declared), is refused with a 403 that says why (or the 404 the route gives any partner), and nothing changes.
 (Found by the hardening review: a suspended partner could still comment on, change the stage of and attach files to
 its registrations.)

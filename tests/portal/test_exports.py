@@ -20,9 +20,8 @@ from django.utils import timezone
 from django_countries.fields import CountryField
 from openpyxl import load_workbook
 
-from core import spreadsheets
+from core import routes, spreadsheets
 from deals import services as deal_services
-from portal import routes
 from tests.isolation.endpoints import endpoints
 from tests.portal.helpers import client_for
 
