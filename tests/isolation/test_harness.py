@@ -4,6 +4,7 @@ checks that the sweep reports it. If one of these passes without a failure, the 
 import random
 
 import pytest
+from django.contrib.auth.models import Permission
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.urls import reverse
@@ -12,14 +13,14 @@ from core import routes
 from deals import api as deals_api
 from deals import selectors as deal_selectors
 from deals import services as deal_services
-from deals.models import DealRegistration
+from deals.models import DealRegistration, DealRules
 from notifications import selectors as notification_selectors
 from notifications import services as notifications
 from notifications.models import Receipt
 from tests.isolation import attack
 from tests.isolation import world as w
 from tests.isolation.endpoints import endpoints
-from vendors import access, selectors
+from vendors import access, selectors, services
 from vendors.access import get_or_404
 from vendors.api import PartnershipViewSet
 from vendors.models import Membership, Organization, Partnership, Tier
@@ -193,3 +194,47 @@ def test_a_distributor_told_of_a_conflict(monkeypatch):
     failures = sweep("notification-list", deals=True)  # the world is built with the bug: its emails are scanned too
     assert "notification-list: GET /api/v1/notifications/?page_size=200 as distributor_admin: 200 tells" in failures
     assert "for distributor_admin tells of conflicts between partners' registrations" in failures
+
+
+# --- many-to-many tables ------------------------------------------------------------------------------------------
+
+
+def test_the_snapshot_reads_every_many_to_many_table_of_ours():
+    read = {label for label, _table, _columns in w.State.shapes()}
+    through = {
+        field.remote_field.through._meta.label for model in w.local_models() for field in model._meta.local_many_to_many
+    }
+    assert "leads.Lead_products" in through and "portal.User_user_permissions" in through
+    assert through <= read, f"the snapshot misses {sorted(through - read)}"
+
+
+def _with_a_foreign_write(monkeypatch, bug):
+    """Renaming a tier also does ``bug(tier)``: writes a many-to-many row of another tenant's."""
+    honest = services.tier_update
+
+    def tier_update(*, actor, tier, **fields):
+        tier = honest(actor=actor, tier=tier, **fields)
+        bug(tier)
+        return tier
+
+    monkeypatch.setattr(services, "tier_update", tier_update)
+
+
+def test_a_write_that_adds_a_tier_to_another_vendors_rules(monkeypatch):
+    def bug(tier):
+        rules = DealRules.objects.exclude(vendor=tier.vendor).order_by("pk").first()
+        rules.auto_approve_tiers.add(*Tier.objects.filter(vendor=rules.vendor))
+
+    _with_a_foreign_write(monkeypatch, bug)
+    assert "changed rows it may not change: deals.DealRules_auto_approve_tiers #" in sweep("tier-detail", deals=True)
+
+
+def test_a_write_that_gives_a_person_of_another_tenant_a_permission(monkeypatch):
+    """A table no rule spoke of before the snapshot read every many-to-many table: a person's own permissions."""
+
+    def bug(tier):
+        someone = Membership.objects.exclude(organization=tier.vendor).order_by("pk").first().user
+        someone.user_permissions.add(Permission.objects.get(codename="view_tier"))
+
+    _with_a_foreign_write(monkeypatch, bug)
+    assert "changed rows it may not change: portal.User_user_permissions #" in sweep("tier-detail")

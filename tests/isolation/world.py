@@ -2094,23 +2094,29 @@ def _label_of(content_type_id) -> str:
 SNAPSHOT_EXCLUDE = {USER: {"last_login"}}
 
 
-def local_models():
-    """The models of our own apps (not Django's or third parties')."""
+def local_apps():
+    """Our own apps (not Django's or third parties')."""
     base = str(settings.BASE_DIR)
-    for config in apps.get_app_configs():
-        if str(config.path).startswith(base) and ".venv" not in str(config.path):
-            yield from config.get_models()
+    return [
+        config
+        for config in apps.get_app_configs()
+        if str(config.path).startswith(base) and ".venv" not in str(config.path)
+    ]
+
+
+def local_models():
+    """The models of our own apps (not the many-to-many tables Django makes for them)."""
+    for config in local_apps():
+        yield from config.get_models()
 
 
 def snapshot_models():
+    """Every table of our apps, the many-to-many ones Django makes for them included (a lead's products, a person's
+    groups and permissions: ``include_auto_created``), and the tables of others that a tenant's page writes."""
+    ours = {config.label for config in local_apps()}
     return [
-        *local_models(),
+        *(model for model in apps.get_models(include_auto_created=True) if model._meta.app_label in ours),
         Group,
-        User.groups.through,
-        DealRules.auto_approve_tiers.through,
-        Lead.products.through,
-        LeadRules.tiers.through,
-        LeadCoverage.products.through,
         apps.get_model("account", "EmailAddress"),
     ]
 
