@@ -114,6 +114,12 @@ def row_urls(rows: Iterable, route: str, *, attribute: str = "url", pk: str = "p
     return rows
 
 
+def substitute(html: SafeString, old: str, new: str) -> SafeString:
+    """HTML rendered once for a page (a form, a link), made a row's: ``old`` (a placeholder such as an id that
+    cannot occur otherwise) replaced by ``new``, which is escaped unless it is marked safe."""
+    return _joined([html.replace(old, conditional_escape(new))])
+
+
 def ordering(sorts: dict[str, tuple[str, ...]], key: str, default: str) -> tuple[str, ...]:
     """The ``order_by`` of a whitelisted sort key; any other key (absent, stale or made up) is the default."""
     return sorts.get(key or default) or sorts[default]

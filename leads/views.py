@@ -21,6 +21,7 @@ from django.utils import timezone
 from django.utils.cache import patch_vary_headers
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from core import lists
 from core.forms import add_service_error
 from deals import forms as deal_forms
 from deals import selectors as deal_selectors
@@ -32,9 +33,8 @@ from deals.views import (
     partner_catalog,
     require_manager,
     wants_partial,
-    with_row_urls,
 )
-from leads import forms, imports, selectors, services
+from leads import forms, imports, selectors, services, tables
 from leads.models import Lead, LeadEvent, LeadImport
 from vendors import access
 from vendors import selectors as vendor_selectors
@@ -81,25 +81,22 @@ def lead_list(request):
     rows = selectors.leads_for(request.user, request.organization, now=now, **filters).select_related(
         "vendor", "partner", "assigned_to"
     )
-    paginator = Paginator(rows, PAGE_SIZE)
-    kept = selectors.kept_count(request.user, request.organization, **filters)
-    if kept is not None:  # a vendor's or distributor's whole list: counted from the kept tallies
-        paginator.count = kept
-    page = paginator.get_page(request.GET.get("page"))
-    for lead in with_row_urls(page.object_list, "leads:detail"):
-        lead.overdue = lead.status == Status.OFFERED and lead.accept_by and lead.accept_by < now
-    context = {
-        "form": form,
-        "page": page,
-        "filtered": form.is_filtered(),
-        "kind": kind,
-        "can_manage": can_manage(request),
-        "now": now,
-    }
-    template = "leads/_results.html" if wants_partial(request) else "leads/list.html"
-    response = render(request, template, context)
-    patch_vary_headers(response, ["HX-Request"])
-    return response
+
+    def prepare(leads):
+        for lead in leads:
+            lead.now = now
+            lead.overdue = lead.status == Status.OFFERED and lead.accept_by and lead.accept_by < now
+
+    # A vendor's or distributor's whole list is counted from the kept tallies (None: count the rows).
+    listing = tables.LISTS[kind].page(
+        request,
+        rows,
+        count=selectors.kept_count(request.user, request.organization, **filters),
+        filtered=form.is_filtered(),
+        prepare=prepare,
+    )
+    context = {"form": form, "list": listing, "kind": kind, "can_manage": can_manage(request)}
+    return lists.render(request, "leads/list.html", "leads/_results.html", context)
 
 
 @require_GET

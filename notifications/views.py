@@ -7,22 +7,22 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
-from django.core.paginator import Paginator
 from django.http import Http404, HttpResponse
+from django.middleware.csrf import get_token
 from django.shortcuts import redirect, render
 from django.urls import reverse
-from django.utils.cache import add_never_cache_headers, patch_vary_headers
+from django.utils.cache import add_never_cache_headers
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from notifications import kinds, selectors, services
+from core import lists
+from notifications import kinds, selectors, services, tables
 from notifications.forms import InboxFilterForm, PreferencesForm
 from notifications.models import Receipt
 from vendors.access import get_or_404
 from vendors.middleware import SESSION_KEY
 
-PAGE_SIZE = 25
 # A transparent 1×1 GIF.
 PIXEL = base64.b64decode("R0lGODlhAQABAIAAAAAAAP///yH5BAEAAAAALAAAAAABAAEAAAIBRAA7")
 
@@ -52,21 +52,21 @@ def inbox(request):
     receipts = selectors.inbox(
         request.user, request.organization, vendor_id=vendor.pk if vendor else None, unread=filters["unread"]
     )
-    page = Paginator(receipts, PAGE_SIZE).get_page(request.GET.get("page"))
+    here = request.get_full_path()
+    listing = tables.INBOX.page(
+        request,
+        receipts,
+        filtered=bool(vendor or filters["unread"]),
+        prepare=lambda rows: tables.prepare(rows, csrf_token=get_token(request), next_url=here),
+    )
     context = {
         "form": form,
-        "page": page,
-        "receipts": page.object_list,
+        "list": listing,
         "vendor": vendor,
-        "filtered": bool(vendor or filters["unread"]),
         "unread": selectors.unread_count(request.user, request.organization),
         "cap": selectors.BELL_CAP,
-        "next": request.get_full_path(),
     }
-    template = "notifications/_inbox_results.html" if _partial(request) else "notifications/inbox.html"
-    response = render(request, template, context)
-    patch_vary_headers(response, ["HX-Request"])
-    return response
+    return lists.render(request, "notifications/inbox.html", "notifications/_inbox_results.html", context)
 
 
 @require_GET
@@ -127,7 +127,9 @@ def mark_read(request, pk):
     read = request.POST.get("read", "1") != "0"
     services.receipt_mark_read(user=request.user, receipt=receipt, read=read)
     if _partial(request):
-        response = render(request, "notifications/_receipt.html", {"receipt": receipt, "next": _next(request)})
+        (receipt,) = tables.with_urls([receipt])
+        html = tables.receipt_html(receipt, csrf_token=get_token(request), next_url=_next(request))
+        response = HttpResponse(html)
         response["HX-Trigger"] = "notifications-changed"  # the bell asks for its count again
         return response
     return redirect(_next(request))

@@ -22,9 +22,11 @@ from django.utils.formats import date_format
 from django.utils.http import urlencode
 from django.views.decorators.http import require_http_methods, require_POST
 
+from core import lists
 from core.forms import add_service_error
 from portal import forms
 from vendors import selectors, services
+from vendors import tables as vendor_tables
 from vendors.access import get_or_404
 from vendors.middleware import SESSION_KEY
 from vendors.models import Membership, Organization, Partnership
@@ -493,13 +495,8 @@ def distribution(request):
     resellers = selectors.distributor_resellers(
         user, organization, vendor_id=chosen["vendor"].pk if chosen["vendor"] else "", q=chosen["q"]
     )
-    page = _page(request, resellers)
-    context = {
-        "form": form,
-        "vendors": vendors,
-        "page": page,
-        "filtered": bool(chosen["q"] or chosen["vendor"]),
-    }
-    if request.htmx and request.htmx.target == "reseller-results":
-        return render(request, "portal/_reseller_results.html", context)
-    return render(request, "portal/distribution.html", context)
+    listing = vendor_tables.RESELLERS.page(
+        request, resellers, filtered=bool(chosen["q"] or chosen["vendor"]), group=lambda p: p.vendor
+    )
+    context = {"form": form, "vendors": vendors, "list": listing}
+    return lists.render(request, "portal/distribution.html", "portal/_reseller_results.html", context)

@@ -14,15 +14,17 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.db.models import Count, Q
 from django.http import Http404
+from django.middleware.csrf import get_token
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.cache import patch_vary_headers
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from core import lists
 from core.forms import add_service_error
 from notifications import selectors as notification_selectors
-from vendors import forms, selectors, services
+from vendors import forms, selectors, services, tables
 from vendors.access import get_or_404
 from vendors.models import Membership, Organization, Partnership
 from vendors.money import partner_price, quantize
@@ -126,54 +128,42 @@ def partners(request):
     )
     if chosen["distributor"] == "direct":
         rows = rows.filter(distributor__isnull=True)
-    page = _paginate(request, rows)
-    context = {
-        "form": form,
-        "page": page,
-        "filtered": any(chosen.values()),
-        "can_manage": can_manage(request),
-    }
-    if wants_partial(request):
-        return _partial(request, "vendors/console/_partners_table.html", context)
-    counts = selectors.vendor_counts(request.user, vendor)
-    context["counts"] = counts
-    context["stats"] = [
-        (status, label, counts[status]) for status, label in Partnership.Status.choices if status != "declined"
-    ]
-    response = render(request, "vendors/console/partners.html", context)
-    patch_vary_headers(response, ["HX-Request"])
-    return response
+    listing = tables.PARTNERS.page(request, rows, filtered=any(chosen.values()))
+    context = {"form": form, "list": listing, "can_manage": can_manage(request)}
+    if not lists.wants_list_only(request):  # the whole page: the summary by status above the filters
+        counts = selectors.vendor_counts(request.user, vendor)
+        context["counts"] = counts
+        context["stats"] = [
+            (status, label, counts[status]) for status, label in Partnership.Status.choices if status != "declined"
+        ]
+    return lists.render(request, "vendors/console/partners.html", "vendors/console/_partners_table.html", context)
 
 
 @require_GET
 @console_view
 def applications(request):
+    """The applications waiting, oldest first, each with the forms to approve or decline it."""
     tiers = _vendor_tiers(request)
-    distributors = _vendor_distributors(request, active_only=True)
+    manage = can_manage(request)
     rows = selectors.vendor_partners(request.user, request.organization, status=Partnership.Status.APPLIED).order_by(
         "applied_at", "id"
     )
-    page = _paginate(request, rows)
-    manage = can_manage(request)
-    items = []
-    for partnership in page:
-        items.append(
-            {
-                "partnership": partnership,
-                "approve_form": forms.ApproveForm(
-                    tiers=tiers,
-                    distributors=distributors,
-                    auto_id=f"id_approve_%s_{partnership.pk}",
-                    initial={"distributor": str(partnership.distributor_id or "")},
-                ),
-                "decline_form": forms.DeclineForm(auto_id=f"id_decline_%s_{partnership.pk}"),
-            }
+    decide = None
+    if manage:
+        decide = tables.application_forms(
+            tiers=tiers,
+            distributors=_vendor_distributors(request, active_only=True),
+            next_url=reverse("console:applications"),
+            csrf_token=get_token(request),
         )
-    return render(
-        request,
-        "vendors/console/applications.html",
-        {"page": page, "items": items, "can_manage": manage, "tiers": tiers},
-    )
+
+    def prepare(partnerships):
+        for partnership in partnerships:
+            partnership.forms = decide
+
+    listing = tables.APPLICATIONS.page(request, rows, prepare=prepare)
+    context = {"list": listing, "can_manage": manage, "tiers": tiers}
+    return lists.render(request, "vendors/console/applications.html", "vendors/console/_applications.html", context)
 
 
 def _partnership_or_404(request, pk):

@@ -136,6 +136,7 @@ def test_htmx_filter_returns_only_the_results(client, world):
     assert 'href="/deals/export.csv?q=hooli"' in html  # the export keeps the filters
     full = client.get(url("list") + "?q=hooli").content.decode()
     assert "<html" in full and 'value="hooli"' in full and 'hx-get="/deals/"' in full
+    assert "Clear filters" in full and "Clear filters" not in client.get(url("list")).content.decode()
 
 
 def test_pagination_50_a_page(client, channel):
