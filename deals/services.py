@@ -1,7 +1,8 @@
 """Every write to deal registrations. Plain functions: the acting person first, keyword-only arguments.
 
 Each runs in one transaction, checks that the actor may do it (whoever calls: view, API, admin, task), records
-the change in the history both sides see (``DealEvent``) and tells people through the notifications outbox.
+the change in the history both sides see (``DealEvent``), publishes what happened (``deals/events.py``: other
+apps subscribe, this one names none of them) and tells people through the notifications outbox.
 Bad input raises ``ValidationError`` (a dict keyed by field where one field is at fault) and writes nothing;
 an actor who may not do a thing gets ``PermissionDenied``.
 
@@ -21,7 +22,9 @@ from django.db.models import Count, F, FloatField, Func, Q, Sum, Value
 from django.utils import timezone
 
 from core import numbers, places
+from core.events import publish
 from deals import matching, uploads
+from deals.events import DealStatusChanged, DealSubmitted
 from deals.models import (
     DealAttachment,
     DealComment,
@@ -699,17 +702,15 @@ def _submit(actor, deal: DealRegistration) -> DealRegistration:
         raise ValidationError({"expected_close_date": "The expected close date has passed; change it first."})
     _idle_cap_check(deal, rules)
     resubmit = deal.status == Status.INFO_REQUESTED
-    old = deal.get_status_display()
+    old_status, old = deal.status, deal.get_status_display()
     now = timezone.now()
     deal.status = Status.SUBMITTED
     deal.submitted_at = deal.submitted_at or now
     deal.updated_at = deal.last_activity_at = now
     deal.save(update_fields=["status", "submitted_at", "updated_at", "last_activity_at"])
     _retally(deal)
-    if not resubmit:  # the vendor sees it from now on, and the partner's own lead it came from, if any
-        from leads import services as lead_services
-
-        lead_services.lead_deal_submitted(deal=deal)
+    publish(DealSubmitted(deal=deal, actor=actor, resubmitted=resubmit))  # the vendor sees it from now on
+    publish(DealStatusChanged(deal=deal, actor=actor, old=old_status, new=Status.SUBMITTED))
     _event(
         deal,
         Event.RESUBMITTED if resubmit else Event.SUBMITTED,
@@ -765,7 +766,7 @@ def deal_submit(*, actor, deal: DealRegistration) -> DealRegistration:
 def _approve(deal, actor, *, protection_days, note) -> DealRegistration:
     tier_days = deal.partnership.tier.deal_protection_days if deal.partnership.tier_id else 90
     days = protection_days or tier_days or 90
-    old = deal.get_status_display()
+    old_status, old = deal.status, deal.get_status_display()
     now = timezone.now()
     deal.status = Status.APPROVED
     deal.protection_days = days
@@ -779,6 +780,7 @@ def _approve(deal, actor, *, protection_days, note) -> DealRegistration:
     deal.updated_at = now
     deal.save()
     _retally(deal)
+    publish(DealStatusChanged(deal=deal, actor=deal.decided_by, old=old_status, new=Status.APPROVED))
     _event(
         deal,
         Event.APPROVED if deal.decided_by else Event.AUTO_APPROVED,
@@ -847,7 +849,7 @@ def deal_reject(*, actor, deal: DealRegistration, reason: str) -> DealRegistrati
     with transaction.atomic():
         deal, _ = _decidable(actor, deal)
         now = timezone.now()
-        old = deal.get_status_display()
+        old_status, old = deal.status, deal.get_status_display()
         deal.status = Status.REJECTED
         deal.decision_reason = reason
         deal.decided_by = actor
@@ -856,6 +858,7 @@ def deal_reject(*, actor, deal: DealRegistration, reason: str) -> DealRegistrati
         deal.queue = Queue.OTHER
         deal.save()
         _retally(deal)
+        publish(DealStatusChanged(deal=deal, actor=actor, old=old_status, new=Status.REJECTED))
         _event(deal, Event.REJECTED, actor, deal.vendor, field="status", old=old, new=Status.REJECTED.label)
         _resolve_conflicts(deal)
         title = f"{deal.vendor.name} rejected {deal.title}"
@@ -878,6 +881,7 @@ def deal_request_info(*, actor, deal: DealRegistration, question: str) -> DealRe
         deal.queue = _queue_for(deal.status, deal.has_conflict)
         deal.save(update_fields=["status", "updated_at", "queue"])
         _retally(deal)
+        publish(DealStatusChanged(deal=deal, actor=actor, old=Status.SUBMITTED, new=Status.INFO_REQUESTED))
         DealComment.objects.create(deal=deal, author=actor, organization=deal.vendor, body=question, created_at=now)
         _event(
             deal,
@@ -1143,7 +1147,7 @@ def deal_decide_extension(*, actor, deal: DealRegistration, grant: bool, respons
         if grant:
             if deal.status == Status.EXPIRED and approved_clash(deal, rules) is not None:
                 raise ValidationError("Another registration of this customer and product has been approved since.")
-            old = deal.expires_on
+            old, old_status = deal.expires_on, deal.status
             start = max(deal.expires_on or _today(), _today())
             deal.expires_on = start + timedelta(days=extension.days)
             deal.status = Status.APPROVED
@@ -1151,6 +1155,8 @@ def deal_decide_extension(*, actor, deal: DealRegistration, grant: bool, respons
             deal.updated_at = now
             deal.save()
             _retally(deal)
+            if old_status != Status.APPROVED:
+                publish(DealStatusChanged(deal=deal, actor=actor, old=old_status, new=Status.APPROVED))
             extension.status = DealExtensionRequest.Status.GRANTED
             _event(
                 deal,
@@ -1195,6 +1201,7 @@ def deals_expire_due(*, today: date | None = None) -> dict:
             deal.updated_at = timezone.now()
             deal.save(update_fields=["status", "queue", "updated_at"])
             _retally(deal)
+            publish(DealStatusChanged(deal=deal, actor=None, old=Status.APPROVED, new=Status.EXPIRED))
             _event(
                 deal,
                 Event.EXPIRED,

@@ -7,4 +7,4 @@ class LeadsConfig(AppConfig):
     verbose_name = "Leads"
 
     def ready(self):
-        from leads import notifications  # noqa: F401  (the notification types)
+        from leads import notifications, subscribers  # noqa: F401  (the notification types; what leads does on events)

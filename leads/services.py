@@ -15,9 +15,11 @@ from django.db.models import Count, Q
 from django.utils import timezone
 
 from core import numbers, places
+from core.events import publish
 from deals.models import DealRegistration
 from leads import imports, routing
 from leads import notifications as kinds
+from leads.events import LeadAccepted, LeadConverted, LeadsRouted
 from leads.models import Lead, LeadCoverage, LeadEvent, LeadImport, LeadNote, LeadOffer, LeadRules, LeadTally
 from notifications import services as notifications
 from vendors import access
@@ -134,7 +136,8 @@ def _move_tallies(moves) -> None:
 
 def lead_deal_submitted(*, deal) -> None:
     """A registration was submitted for the first time: the partner's own lead it came from (if any) now counts
-    for the vendor, who sees it from now on (``deals.services`` calls this in the submission's transaction)."""
+    for the vendor, who sees it from now on (``leads/subscribers.py`` runs this on ``deal.submitted``, in the
+    submission's transaction)."""
     own = Lead.objects.filter(deal=deal, source=Lead.Source.PARTNER).values_list("vendor_id", "status").first()
     if own is not None:
         _move_tallies([((), ((own[0], True, own[1]),))])
@@ -526,6 +529,9 @@ def _route_loaded(vendor, leads: list[Lead], products: dict, excluded: dict, now
         LeadOffer.objects.bulk_create(offers)
         LeadEvent.objects.bulk_create(events)
         _tell_offered(vendor, offered, deadline)
+        routed = tuple(lead for leads_of in offered.values() for lead in leads_of)
+        if routed:
+            publish(LeadsRouted(vendor=vendor, leads=routed, actor=None, by_rules=True))
 
 
 # --- the partner's answer ------------------------------------------------------------------------------------
@@ -592,6 +598,7 @@ def lead_accept(*, actor, lead: Lead, now: datetime | None = None) -> Lead:
             actor=actor,
             title=f"{lead.partner.name} accepted {lead.reference} {lead.company}",
         )
+        publish(LeadAccepted(lead=lead, actor=actor))
     return lead
 
 
@@ -753,7 +760,9 @@ def lead_offer_to(*, actor, lead: Lead, partnership: Partnership, now: datetime 
             created_at=now,
         )
         _tell_offered(lead.vendor, {partnership.partner_id: [lead]}, deadline)
-    return Lead.objects.get(pk=lead.pk)
+        lead = Lead.objects.get(pk=lead.pk)
+        publish(LeadsRouted(vendor=lead.vendor, leads=(lead,), actor=actor, by_rules=False))
+    return lead
 
 
 # --- working the lead (the partner) --------------------------------------------------------------------------
@@ -856,6 +865,7 @@ def lead_convert(*, actor, lead: Lead, title: str, expected_close_date, lines, s
         # A draft is the partner's alone: its reference is told once it is submitted (the vendor sees the deal then).
         detail = f"Registered as {deal.reference}" if submit else "Registered as a draft deal"
         _partner_event(lead, actor, Event.CONVERTED, old=old, new=Status.CONVERTED, detail=detail)
+        publish(LeadConverted(lead=lead, deal=deal, actor=actor))
     return deal
 
 
