@@ -774,3 +774,7 @@ class DealViewSet(ScopedViewSet):
             raise exceptions.NotFound()
         conflicts = selectors.conflicts_of(request.user, deal)
         return self._page(DealConflictSerializer, conflicts, deal=deal)
+
+
+# This app's routes under /api/v1/ (prefix, viewset, basename); portal/urls_api.py registers every app's.
+ROUTES = [("deals", DealViewSet, "deal")]

@@ -928,3 +928,10 @@ class LeadCoverageViewSet(ScopedViewSet):
         data = _input(LeadCoverageInputSerializer, request)
         services.lead_coverage_update(actor=request.user, partnership=partnership, **data)
         return Response(LeadCoverageSerializer(self._coverage(self.visible().get(pk=partnership.pk))).data)
+
+
+# This app's routes under /api/v1/ (prefix, viewset, basename); portal/urls_api.py registers every app's.
+ROUTES = [
+    ("leads", LeadViewSet, "lead"),
+    ("lead-coverage", LeadCoverageViewSet, "lead-coverage"),
+]

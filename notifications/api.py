@@ -11,6 +11,7 @@ Writes go through ``notifications.services``; a ``ValidationError`` there is a 4
 """
 
 from django.core.exceptions import ValidationError
+from django.urls import path
 from drf_spectacular.utils import extend_schema, extend_schema_field, extend_schema_view
 from rest_framework import mixins, serializers, viewsets
 from rest_framework.decorators import action
@@ -328,3 +329,16 @@ def _email_fields(exc: ValidationError) -> ValidationError:
     return ValidationError(
         {f"email.{field}" if field in kinds.REGISTRY else field: errors for field, errors in exc.error_dict.items()}
     )
+
+
+# This app's routes under /api/v1/: the router's (prefix, viewset, basename), and addresses of its own in ``URLS``
+# (portal/urls_api.py includes every app's).
+ROUTES = [("notifications", NotificationViewSet, "notification")]
+URLS = [
+    # One object per person (no id in the path): GET and PUT on the collection's address, which a router does not map.
+    path(
+        "notification-preferences/",
+        NotificationPreferencesViewSet.as_view({"get": "retrieve", "put": "update"}),
+        name="notification-preferences",
+    ),
+]

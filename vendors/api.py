@@ -603,3 +603,12 @@ class ProductViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ScopedVie
 
     def _fresh(self, product):
         return self.get_serializer(self._catalog().get(pk=product.pk)).data
+
+
+# This app's routes under /api/v1/ (prefix, viewset, basename); portal/urls_api.py registers every app's.
+ROUTES = [
+    ("organizations", OrganizationViewSet, "organization"),
+    ("partnerships", PartnershipViewSet, "partnership"),
+    ("tiers", TierViewSet, "tier"),
+    ("products", ProductViewSet, "product"),
+]
