@@ -369,16 +369,12 @@ CELERY_BROKER_TRANSPORT_OPTIONS = {
     # after this many seconds; without it a publish waits forever, and the request with it.
     "socket_timeout": env.float("CELERY_BROKER_SOCKET_TIMEOUT", default=2.0),
 }
-CELERY_BEAT_SCHEDULE = {
-    "resend-pending-emails": {"task": "notifications.tasks.resend_pending_emails", "schedule": 60.0},
-    "send-due-digests": {"task": "notifications.tasks.send_due_digests", "schedule": 900.0},
-}
+# The beat's jobs: each app declares its own in <app>/schedule.py, merged into Celery's schedule at startup
+# (portal/apps.py). Jobs no app owns would go here.
+CELERY_BEAT_SCHEDULE: dict = {}
 # Email domain claims: the beat job that looks up pending claims' TXT records (a no-op unless
-# ONEPANE_DOMAIN_TXT_VERIFICATION is on) runs this often.
-CELERY_BEAT_SCHEDULE["check-domain-txt-records"] = {
-    "task": "identity.tasks.check_domain_txt_records",
-    "schedule": env.float("ONEPANE_DOMAIN_TXT_CHECK_EVERY", default=600.0),
-}
+# ONEPANE_DOMAIN_TXT_VERIFICATION is on) runs this often (seconds).
+ONEPANE_DOMAIN_TXT_CHECK_EVERY = env.float("ONEPANE_DOMAIN_TXT_CHECK_EVERY", default=600.0)
 
 # Notifications: emails not delivered this many seconds after they were handed to Celery are handed over
 # again by the beat; a refused email is tried this many times (with exponential backoff) before it is failed.
@@ -414,24 +410,11 @@ if PRODUCTION:
 # Deal registration: attachments up to this size (bytes); the beat job that expires registrations and warns
 # 14 and 3 days before runs this often (seconds).
 ONEPANE_DEAL_ATTACHMENT_MAX_BYTES = env.int("ONEPANE_DEAL_ATTACHMENT_MAX_BYTES", default=10 * 1024 * 1024)
-CELERY_BEAT_SCHEDULE["refresh-saml-metadata"] = {
-    "task": "identity.tasks.refresh_saml_metadata",
-    "schedule": ONEPANE_SAML_METADATA_REFRESH_EVERY,
-}
-CELERY_BEAT_SCHEDULE["expire-deal-registrations"] = {
-    "task": "deals.tasks.expire_registrations",
-    "schedule": env.float("ONEPANE_DEAL_EXPIRY_EVERY", default=3600.0),
-}
+ONEPANE_DEAL_EXPIRY_EVERY = env.float("ONEPANE_DEAL_EXPIRY_EVERY", default=3600.0)
 
 # Leads: a CSV or XLSX file of leads to import can be at most this size (bytes).
 ONEPANE_LEAD_IMPORT_MAX_BYTES = env.int("ONEPANE_LEAD_IMPORT_MAX_BYTES", default=5 * 1024 * 1024)
 # Leads: the beat job that recalls offers past their deadline and routes them to the next partner runs this often.
-CELERY_BEAT_SCHEDULE["recall-overdue-leads"] = {
-    "task": "leads.tasks.recall_overdue_leads",
-    "schedule": env.float("ONEPANE_LEAD_RECALL_EVERY", default=300.0),
-}
+ONEPANE_LEAD_RECALL_EVERY = env.float("ONEPANE_LEAD_RECALL_EVERY", default=300.0)
 # Leads: the beat job that reminds partners of offers nearing their deadline (once per offer) runs this often.
-CELERY_BEAT_SCHEDULE["remind-due-leads"] = {
-    "task": "leads.tasks.remind_due_leads",
-    "schedule": env.float("ONEPANE_LEAD_REMIND_EVERY", default=900.0),
-}
+ONEPANE_LEAD_REMIND_EVERY = env.float("ONEPANE_LEAD_REMIND_EVERY", default=900.0)

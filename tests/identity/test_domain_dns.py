@@ -7,7 +7,6 @@ traceback."""
 import time
 
 import pytest
-from django.conf import settings as django_settings
 from django.urls import reverse
 
 from identity import dnstxt, services, tasks
@@ -225,7 +224,7 @@ def test_a_nameserver_that_is_not_an_address_is_a_configuration_error(text):
 
 
 def test_the_beat_schedule_runs_the_dns_check():
-    scheduled = {entry["task"]: entry["schedule"] for entry in django_settings.CELERY_BEAT_SCHEDULE.values()}
+    scheduled = {entry["task"]: entry["schedule"] for entry in app.conf.beat_schedule.values()}
     assert scheduled["identity.tasks.check_domain_txt_records"] > 0
     assert "identity.tasks.check_domain_txt_records" in app.tasks
 

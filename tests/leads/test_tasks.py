@@ -3,7 +3,6 @@
 from datetime import timedelta
 
 import pytest
-from django.conf import settings
 from django.utils import timezone
 
 from leads import tasks
@@ -16,7 +15,7 @@ pytestmark = pytest.mark.django_db
 
 
 def test_the_beat_schedule_runs_both_lead_jobs():
-    scheduled = {entry["task"]: entry["schedule"] for entry in settings.CELERY_BEAT_SCHEDULE.values()}
+    scheduled = {entry["task"]: entry["schedule"] for entry in app.conf.beat_schedule.values()}
     assert scheduled["leads.tasks.recall_overdue_leads"] > 0
     assert scheduled["leads.tasks.remind_due_leads"] > 0
     assert {"leads.tasks.recall_overdue_leads", "leads.tasks.remind_due_leads"} <= set(app.tasks)
