@@ -128,10 +128,13 @@ def partners(request):
     )
     if chosen["distributor"] == "direct":
         rows = rows.filter(distributor__isnull=True)
-    listing = tables.PARTNERS.page(request, rows, filtered=any(chosen.values()))
+    counts = None if lists.wants_list_only(request) else selectors.vendor_counts(request.user, vendor)
+    count = None  # counted with the rows, unless the counts by status answer already
+    if counts is not None and not (chosen["q"] or chosen["tier"] or chosen["distributor"]):
+        count = counts[chosen["status"]] if chosen["status"] else sum(counts.values())
+    listing = tables.PARTNERS.page(request, rows, count=count, filtered=any(chosen.values()))
     context = {"form": form, "list": listing, "can_manage": can_manage(request)}
-    if not lists.wants_list_only(request):  # the whole page: the summary by status above the filters
-        counts = selectors.vendor_counts(request.user, vendor)
+    if counts is not None:  # the whole page: the summary by status above the filters
         context["counts"] = counts
         context["stats"] = [
             (status, label, counts[status]) for status, label in Partnership.Status.choices if status != "declined"
