@@ -24,29 +24,29 @@ redirect's Location, that names a row of a scoped route). Then, by kind of route
   read its registrations and leads, but every write route on them (every scoped route of those models that writes,
   pages and API, read off the declarations) is refused: a 403 that says why, or the 404 (405) the route gives
   a partner whose partnership is active, and nothing changes.
-- conflicts between partners' deal registrations are the vendor's alone: nothing a partner or a distributor is
-  shown (pages, API, CSV, notifications, emails) speaks of one (``VENDOR_ONLY``), and a filter of another side
-  than theirs (``?conflicts=``) changes nothing they are shown (``SIDE_ONLY``).
+- secrets (an app's ``SECRETS``: conflicts between partners' deal registrations are the vendor's alone): nothing
+  anyone else is shown (pages, API, CSV, notifications, emails) speaks of one, and a filter of another side than
+  theirs (``?conflicts=``, an app's ``SIDE_ONLY``) changes nothing they are shown.
+
+The suite names no app: what each app's routes need (bodies, filter values, what an API filter means, its secrets,
+its read-only rows) comes from its ``tests/<app_label>/isolation.py`` (``tests/isolation/plugins.py``).
 """
 
 import contextlib
 import copy
 import json
-import re
 import traceback
-from datetime import UTC, timedelta
 from urllib.parse import quote, urlsplit
 
+from django.apps import apps
 from django.conf import settings
 from django.db import connection, transaction
 from django.urls import NoReverseMatch, Resolver404, resolve, reverse
-from django.utils import timezone
-from django.utils.dateparse import parse_datetime
 from rest_framework.test import APIClient
 
 from core import routes
+from tests.isolation import plugins
 from tests.isolation import world as w
-from tests.isolation.bodies import BODIES, PREFERRED
 from tests.isolation.endpoints import READS
 
 LOGIN_URL = settings.LOGIN_URL if settings.LOGIN_URL.startswith("/") else None
@@ -70,170 +70,43 @@ def stem(marker: str) -> str:
 # --- the values each filter is attacked with ------------------------------------------------------------------
 
 
-def _pick(rnd, visible, invisible, extra=()):
-    values = []
-    if visible:
-        values.append(rnd.choice(sorted(visible)))
-    if invisible:
-        values.append(rnd.choice(sorted(invisible)))
-    return [*values, *extra]
+def known_filters() -> set:
+    """The query parameters the suite can attack: every app's ``FILTERS``, and ``?q=``."""
+    return {"q"} | {name for _label, filters in plugins.having("FILTERS") for name in filters}
 
 
-def is_deals(endpoint) -> bool:
-    """A route of deal registration (its pages and its API)."""
-    return bool(endpoint is not None and endpoint.name and endpoint.name.startswith(("deals:", "deal-")))
-
-
-def is_leads(endpoint) -> bool:
-    """A route of lead distribution (its pages and its API)."""
-    return bool(endpoint is not None and endpoint.name and endpoint.name.startswith(("leads:", "lead-")))
-
-
-def _lead_times(world, rnd) -> list[str]:
-    """``?created_after=`` / ``?created_before=`` values: the exact creation time of a lead (the edge of the range)
-    and a day ago, in ISO 8601 (UTC, ``Z``: a ``+`` would not survive the query string)."""
-    times = sorted(lead["created_at"] for lead in world.rules.lead_rows.values())
-    picked = [rnd.choice(times)] if times else []
-    picked.append(timezone.now() - timedelta(days=1))
-    return [t.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ") for t in picked]
+def api_filters() -> dict:
+    """What an API list's filter means, so the expected count can be computed: (model label, filter) → predicate."""
+    return plugins.merged("API_FILTERS")
 
 
 def filter_values(name: str, world, persona, rnd, *, missing=True, endpoint=None) -> list:
-    """Values for ``?name=``: one of the persona's, one of another tenant's, and one that does not exist."""
-    rules = world.rules
-    orgs = rules.organizations(persona.orgs)
-
-    def of_kind(kind):
-        everyone = {pk for pk, o in rules.org_rows.items() if o["kind"] == kind}
-        return _pick(rnd, everyone & orgs, everyone - orgs, [w.MISSING_ID] if missing else [])
-
-    if name in ("vendor", "partner"):
-        return of_kind(name)
-    if name == "distributor":
-        return [*of_kind("distributor"), "direct"]
-    if name == "tier":
-        visible = rules.tiers(persona.orgs)
-        return _pick(rnd, visible, set(rules.tier_rows) - visible, [w.MISSING_ID] if missing else [])
-    if name == "status":
-        if is_leads(endpoint):
-            return rnd.sample(w.Lead.Status.values, 2)
-        return rnd.sample(w.DealStatus.values if is_deals(endpoint) else w.STATUSES, 2)
-    if name in ("created_after", "created_before"):
-        return _lead_times(world, rnd)
-    if name == "age":  # the lead list's: received (or sent) today, this week, this month, or before
-        return list(LEAD_AGES)
-    if name == "stage":
-        return rnd.sample(w.DealRegistration.Stage.values, 2)
-    if name == "conflicts":  # the vendor's alone: for anyone else, it must change nothing (SIDE_ONLY)
-        return ["true"]
-    if name == "sort":
-        return [rnd.choice(["value", "-value", "close", "-close"])]
-    if name == "kind":
-        return [rnd.choice(w.Kind.values)]
-    if name == "state":
-        return ["active", "retired"]
-    if name == "unread":
-        return ["true", "false"]
-    forbidden = rules.forbidden_markers(persona)
+    """Values for ``?name=``: one of the persona's, one of another tenant's, and one that does not exist (the route's
+    own app says what its filter means first: ``?status=`` of a registration, of a lead, of a partnership)."""
     if name == "q":
-        hidden_products = sorted(m for m in forbidden if m.startswith(("xprd", "xsku")))
-        hidden_orgs = sorted(m for m in forbidden if m.startswith("xorg"))
-        hidden_deals = sorted(m for m in forbidden if m.startswith(("xdtl", "xcus")))
-        # The companies of leads the persona may not see (other partners', a partner's own, another vendor's).
-        hidden_leads = sorted(m for m, (label, _pk) in forbidden.items() if label == w.LEAD)
-        values = ["x"]
-        found_lists = (hidden_products, hidden_orgs, hidden_deals, hidden_leads)
-        values += [stem(rnd.choice(found)) for found in found_lists if found]
-        return values
-    if name == "category":
-        categories = {p["category"]: pk for pk, p in rules.product_rows.items()}
-        visible = rules.products(persona.orgs)
-        return _pick(
-            rnd,
-            {c for c, pk in categories.items() if pk in visible},
-            {c for c, pk in categories.items() if pk not in visible},
-        )
-    raise KeyError(name)
+        return _searches(world, persona, rnd)
+    own = plugins.of(endpoint)
+    found = getattr(own, "FILTERS", {}).get(name) if own is not None else None
+    if found is None:
+        found = next((filters[name] for _label, filters in plugins.having("FILTERS") if name in filters), None)
+    if found is None:
+        raise KeyError(name)
+    return found(world, persona, rnd, missing=missing, endpoint=endpoint)
 
 
-KNOWN_FILTERS = (
-    *("vendor", "partner", "distributor", "tier", "status", "kind", "state", "q", "category", "unread"),
-    *("stage", "conflicts", "sort"),
-    *("created_after", "created_before", "age"),
-)
-LEAD_AGES = ("day", "week", "month", "older")
-# Filters of one side alone (the kinds of organization that have them): for a person working on another side the
-# answer with the filter shows exactly the rows it shows without it. ``?conflicts=true`` that narrowed a partner's
-# list would tell the partner which of its registrations another partner has registered too.
-SIDE_ONLY = {"conflicts": {w.Kind.VENDOR}}
-# What tells of a conflict between partners' registrations, in any form (a flag, a queue, a column, a word): shown
-# to the vendor's people alone. The query echoing a filter's name is not telling.
-VENDOR_ONLY = re.compile(r"conflict|\"queue\"\s*:", re.IGNORECASE)
-QUERY_ECHO = re.compile(r"conflicts=[^&\"'\s<>]*", re.IGNORECASE)
-
-
-def _contains(fields):
-    return lambda row, value: any(str(value).lower() in str(row[f]).lower() for f in fields)
-
-
-def _equals(field):
-    return lambda row, value: str(row[field]) == str(value)
-
-
-class Sided:
-    """A filter some sides have (kind of the organization one works in → predicate); the others ignore it."""
-
-    def __init__(self, **by_kind):
-        self.by_kind = by_kind
-
-    def __call__(self, row, value, kind=None) -> bool:
-        keep = self.by_kind.get(kind)
-        return True if keep is None else keep(row, value)
+def _searches(world, persona, rnd) -> list:
+    """``?q=``: something that matches a lot, and a stem of one hidden marker of each kind the apps search for."""
+    forbidden = world.rules.forbidden_markers(persona)
+    values = ["x"]
+    for search in plugins.collect("SEARCHES"):
+        found = sorted(m for m, owner in forbidden.items() if search(m, owner))
+        if found:
+            values.append(stem(rnd.choice(found)))
+    return values
 
 
 def _keep(predicate, row, value, kind) -> bool:
-    return predicate(row, value, kind) if isinstance(predicate, Sided) else predicate(row, value)
-
-
-def _deal_search(row, value) -> bool:
-    reference = value.upper().startswith("DR-") and value[3:].isdigit() and int(value[3:]) == row["id"]
-    return reference or _contains(("title", "customer_name", "customer_domain"))(row, value)
-
-
-def _lead_search(row, value) -> bool:
-    number = value.upper().removeprefix("LD-")
-    reference = value.upper().startswith("LD-") and number.isdigit() and int(number) == row["id"]
-    return reference or _contains(("company", "contact_name"))(row, value)
-
-
-# What an API list's filter means, so the expected count can be computed: (model label, filter) → predicate.
-API_FILTERS = {
-    (w.ORG, "kind"): _equals("kind"),
-    (w.PARTNERSHIP, "status"): _equals("status"),
-    (w.PARTNERSHIP, "vendor"): _equals("vendor_id"),
-    (w.PARTNERSHIP, "partner"): _equals("partner_id"),
-    (w.TIER, "vendor"): _equals("vendor_id"),
-    (w.PRODUCT, "vendor"): _equals("vendor_id"),
-    (w.PRODUCT, "category"): _equals("category"),
-    (w.PRODUCT, "q"): _contains(("name", "sku", "description")),
-    (w.RECEIPT, "vendor"): _equals("vendor_id"),
-    (w.RECEIPT, "unread"): lambda row, value: value != "true" or row["read_at"] is None,
-    # deals.selectors.deals_for: each side has its own filters and ignores the others'.
-    (w.DEAL, "vendor"): Sided(partner=_equals("vendor_id"), distributor=_equals("vendor_id")),
-    (w.DEAL, "partner"): Sided(vendor=_equals("partner_id"), distributor=_equals("partner_id")),
-    (w.DEAL, "tier"): Sided(vendor=_equals("tier_id")),
-    (w.DEAL, "stage"): Sided(partner=_equals("stage")),
-    (w.DEAL, "status"): _equals("status"),
-    (w.DEAL, "q"): _deal_search,
-    (w.DEAL, "conflicts"): Sided(vendor=lambda row, value: value != "true" or row["has_conflict"]),
-    (w.DEAL, "sort"): lambda row, value: True,
-    # leads/api.py: the same filters on every side.
-    (w.LEAD, "vendor"): _equals("vendor_id"),
-    (w.LEAD, "status"): _equals("status"),
-    (w.LEAD, "q"): lambda row, value: _lead_search(row, value),
-    (w.LEAD, "created_after"): lambda row, value: row["created_at"] >= parse_datetime(value),
-    (w.LEAD, "created_before"): lambda row, value: row["created_at"] < parse_datetime(value),
-}
+    return predicate(row, value, kind) if isinstance(predicate, plugins.Sided) else predicate(row, value)
 
 
 # --- URLs -----------------------------------------------------------------------------------------------------
@@ -278,10 +151,11 @@ class Sweep:
                 client.force_login(persona.user)
             self.clients[persona.key] = (client, copy.deepcopy(client.cookies))
             self.forbidden[persona.key] = self.rules.forbidden_markers(persona)
-        # Who may never learn of a conflict between partners' registrations: all but the vendors' people.
-        self.conflict_blind = {
-            p.key for p in world.personas if not any(self.rules.org_rows[o]["kind"] == w.Kind.VENDOR for o in p.orgs)
-        }
+        # Who may never be told of each secret (conflicts between partners' registrations: all but the vendors' people).
+        self.secrets = plugins.collect("SECRETS")
+        self.blind = {secret: set() for secret in self.secrets}
+        for persona in world.personas:
+            self._blind(persona)
         self.table_oids = None  # of the tables a snapshot reads (``_written``)
         self.base = w.State()  # logging in changed nothing but sessions and last_login, which are not in it
 
@@ -291,8 +165,13 @@ class Sweep:
         client.force_login(persona.user)
         self.clients[persona.key] = (client, copy.deepcopy(client.cookies))
         self.forbidden[persona.key] = self.rules.forbidden_markers(persona)
-        if not any(self.rules.org_rows[o]["kind"] == w.Kind.VENDOR for o in persona.orgs):
-            self.conflict_blind.add(persona.key)
+        self._blind(persona)
+
+    def _blind(self, persona):
+        kinds = {self.rules.org_rows[o]["kind"] for o in persona.orgs}
+        for secret in self.secrets:
+            if not kinds & secret.known_to:
+                self.blind[secret].add(persona.key)
 
     # --- reporting --------------------------------------------------------------------------------------------
 
@@ -333,7 +212,7 @@ class Sweep:
                 wrote = counted is None or self._written() != counted
                 if method not in READS or snapshot:
                     after = w.State() if wrote else self.base
-                elif wrote and (counted is not None or is_deals(endpoint)):  # elsewhere: the deal routes' reads
+                elif wrote and (counted is not None or getattr(plugins.of(endpoint), "SNAPSHOT_READS", False)):
                     read = w.State()
             transaction.set_rollback(True)
         client.cookies = copy.deepcopy(cookies)  # a response that logs out or rotates the session changes nothing
@@ -404,21 +283,22 @@ class Sweep:
         # The API's schema and docs describe the vendor's fields to anyone; the admin is the platform's.
         if endpoint.access not in (routes.PUBLIC, routes.STAFF):
             path = urlsplit(url).path
-            told = self.tells_of_conflicts(persona, text.replace(path, "").replace(quote(path, safe=""), ""))
+            told = self.tells_secrets(persona, text.replace(path, "").replace(quote(path, safe=""), ""))
             if told:
                 self.fail(persona, endpoint, method, url, f"{response.status_code} {told}")
 
-    def tells_of_conflicts(self, persona, text) -> str | None:
-        """Why ``text`` tells ``persona`` of a conflict between partners' registrations (None: it does not, or
-        they are the vendor's people, who may know). The query's own filter names are not telling."""
-        if persona.key not in self.conflict_blind:
-            return None
-        text = QUERY_ECHO.sub("", text)
-        found = VENDOR_ONLY.search(text)
-        if found is None:
-            return None
-        context = " ".join(text[max(found.start() - 60, 0) : found.end() + 60].split())
-        return f"tells of conflicts between partners' registrations (the vendor's alone): …{context}…"
+    def tells_secrets(self, persona, text) -> str | None:
+        """Why ``text`` tells ``persona`` a secret they may not be told (None: it does not, or they may know): a
+        conflict between partners' registrations, say. The query's own filter names are not telling."""
+        for secret in self.secrets:
+            if persona.key not in self.blind[secret]:
+                continue
+            plain = secret.echo.sub("", text)
+            found = secret.pattern.search(plain)
+            if found is not None:
+                context = " ".join(plain[max(found.start() - 60, 0) : found.end() + 60].split())
+                return f"tells of {secret.what}: …{context}…"
+        return None
 
     def check_links(self, persona, endpoint, method, url, response):
         """Every link the response gives (a JSON ``url``, a redirect) to a row names one the persona may see."""
@@ -443,7 +323,7 @@ class Sweep:
         except Resolver404:
             return None
         declaration = routes.declared().routes.get(match.view_name)
-        if declaration is None or declaration.access != routes.SCOPED or declaration.model not in w.Rules.VISIBLE:
+        if declaration is None or declaration.access != routes.SCOPED or declaration.model not in w.visible_rules():
             return None
         value = str(match.kwargs.get(declaration.kwarg))
         column = _column(declaration.field)
@@ -451,13 +331,13 @@ class Sweep:
         return next(((declaration.model, pk) for pk, r in rows.items() if str(r[column]) == value), None)
 
     def scan_feeds(self):
-        for feed in w.FEEDS:
+        for feed in plugins.collect("FEEDS"):
             for persona in self.world.personas:
                 for where, text in feed(self.world, persona):
                     leaked = w.found_markers(text) & set(self.forbidden[persona.key])
                     if leaked:
                         self.failures.append(f"{where} for {persona.key} names rows it may not: {sorted(leaked)}")
-                    told = self.tells_of_conflicts(persona, text)
+                    told = self.tells_secrets(persona, text)
                     if told:
                         self.failures.append(f"{where} for {persona.key} {told}")
 
@@ -522,7 +402,7 @@ class Sweep:
             picked_hidden += self.rnd.sample(rest, min(2 - len(picked_hidden), len(rest)))
             picked_hidden += self.rnd.sample(far, min(1, len(far)))
         picked_visible = self.rnd.sample(sorted(visible), min(2, len(visible)))
-        prefer = PREFERRED.get(endpoint.name)
+        prefer = plugins.merged("PREFERRED").get(endpoint.name)
         good = sorted(pk for pk in visible if prefer(self.world, rows[pk])) if prefer else []
         if good:  # the first row gets every body: one in the state the route acts on (a draft to submit...)
             first = self.rnd.choice(good)
@@ -536,7 +416,7 @@ class Sweep:
         )
 
     def bodies(self, endpoint, row):
-        builder = BODIES.get(endpoint.name)
+        builder = plugins.merged("BODIES").get(endpoint.name)
         return builder(self.world, row) if builder else [{}]
 
     def attack_scoped(self, endpoint):
@@ -683,23 +563,29 @@ class Sweep:
 
     def thinned(self, endpoint, persona, name, values) -> list:
         """The values of one filter worth sending: all of them, except (a) to a second person of the same
-        organizations (a manager after the admin), who is shown the same rows: one, at random; (b) on a deal list,
-        a filter the persona's side does not have (a partner's ``?partner=``): only another tenant's row (the
-        second value, when there is one), which it must ignore."""
+        organizations (a manager after the admin), who is shown the same rows: one, at random; (b) a filter of some
+        sides alone (``Sided``, of the route's own app: a partner's ``?partner=`` on a deal list) that the persona's
+        side does not have: only another tenant's row (the second value, when there is one), which it must ignore."""
         personas = self.world.personas
         if any(p.orgs == persona.orgs for p in personas[: personas.index(persona)]):
             return [self.rnd.choice(values)]
-        if is_deals(endpoint):
+        app = plugins.owner(endpoint)
+        sided = [
+            keep
+            for (label, filter_name), keep in api_filters().items()
+            if filter_name == name and label.split(".")[0] == app and isinstance(keep, plugins.Sided)
+        ]
+        if sided:
             kind = self.rules.org_rows[persona.organization]["kind"] if persona.organization else None
-            sided = API_FILTERS.get((w.DEAL, name))
-            if isinstance(sided, Sided) and kind not in sided.by_kind:
+            if kind not in sided[0].by_kind:
                 return values[1:2] or values[:1]
         return values
 
     def check_side_only(self, persona, endpoint, url, name, plain, response):
         """A filter of another side than the persona works on changes nothing they are shown."""
         kind = self.rules.org_rows[persona.organization]["kind"] if persona.organization else None
-        if name not in SIDE_ONLY or kind in SIDE_ONLY[name] or response.status_code != 200:
+        side_only = plugins.merged("SIDE_ONLY")
+        if name not in side_only or kind in side_only[name] or response.status_code != 200:
             return
         filtered = w.found_markers(self.text(response))
         if filtered != plain:
@@ -738,7 +624,7 @@ class Sweep:
         expected = self.rules.listed(label, persona)
         if query:
             name, value = query.split("=", 1)
-            keep = API_FILTERS[label, name]
+            keep = api_filters()[label, name]
             kind = self.rules.org_rows[persona.organization]["kind"] if persona.organization else None
             expected = {pk for pk in expected if _keep(keep, rows[pk], value, kind)}
         data = response.json()
@@ -756,21 +642,24 @@ class Sweep:
 
 # --- read-only records: a partnership the vendor suspended or ended -----------------------------------------------
 
-READ_ONLY_MODELS = {w.DEAL: "registration", w.LEAD: "lead"}
+
+def read_only_models() -> dict:
+    """Label → what a row is called, of the rows read-only for the partner once its partnership closed (the apps'
+    ``READ_ONLY``)."""
+    return plugins.merged("READ_ONLY")
 
 
 def read_only_routes(selected) -> list:
-    """The routes that write to a registration or a lead named in their URL (pages and API): every scoped route of
-    those models with a method that writes, so a new one is attacked without being listed here."""
-    return [
-        e for e in selected if e.access == routes.SCOPED and e.declaration.model in READ_ONLY_MODELS and e.write_methods
-    ]
+    """The routes that write to a read-only row named in their URL (a registration, a lead; pages and API): every
+    scoped route of those models with a method that writes, so a new one is attacked without being listed here."""
+    models = read_only_models()
+    return [e for e in selected if e.access == routes.SCOPED and e.declaration.model in models and e.write_methods]
 
 
 def read_only_message(world, status, label) -> str:
     """What the refusal says (vendors.access.read_only_reason), for V0's partnership in ``status``."""
     vendor = world.vendors[0].name
-    return f"{vendor} has {status} your partnership: this {READ_ONLY_MODELS[label]} is read-only."
+    return f"{vendor} has {status} your partnership: this {read_only_models()[label]} is read-only."
 
 
 def _row_partnership(rules, label, pk):
@@ -877,9 +766,10 @@ def _urls_in(data):
 
 def run(world, rnd, endpoints):
     sweep = Sweep(world, rnd)
-    for label in w.Rules.VISIBLE:
-        if not world.rules.rows(label) and (world.with_deals or label not in w.DealChanges.LABELS):
-            sweep.failures.append(f"The world has no rows of {label}: make some in tests/isolation/world.py World.")
+    for label in w.visible_rules():
+        app = apps.get_model(label)._meta.app_label
+        if not world.rules.rows(label) and world.builds(app):
+            sweep.failures.append(f"The world has no rows of {label}: make some in tests/{app}/isolation.py.")
     for endpoint in endpoints:
         if endpoint.access == routes.SCOPED:
             sweep.attack_scoped(endpoint)

@@ -19,7 +19,7 @@ def test_the_admin_turns_away_everyone_but_platform_admins():
     admin_routes = [e for e in endpoints() if e.access == routes.STAFF]
     assert len(admin_routes) > 10
     with transaction.atomic():
-        world = w.World(w.small_spec(), deals=False)
+        world = w.World(w.small_spec(), without={"deals"})
         world.personas = [
             p for p in world.personas if p.key in ("anonymous", "no_organization", "vendor_admin", "partner_admin")
         ]

@@ -1,8 +1,9 @@
 """The suite covers every route because it reads them from the resolver; these tests make sure it can.
 
 A new route must be declared in its app's ``routes.py``; a scoped one must name a model the rules know, a
-keyword its URL has, and a field the model has; a route that writes needs a body in ``bodies.py``; a filter
-needs attack values (and, on an API list, a meaning); a new model needs rules. Each failure says what to add.
+keyword its URL has, and a field the model has; every project app has an isolation module
+(``tests/<app_label>/isolation.py``), where a route that writes has a body (``BODIES``), a filter attack values (and,
+on an API list, a meaning) and every model rules. Each failure says what to add, and where.
 """
 
 import pytest
@@ -15,7 +16,7 @@ from rest_framework.routers import DefaultRouter
 
 from core import routes
 from portal.urls_api import router
-from tests.isolation import attack, bodies
+from tests.isolation import attack, plugins
 from tests.isolation import world as w
 from tests.isolation.endpoints import Undeclared, endpoints, walk
 
@@ -124,30 +125,62 @@ def test_scoped_declarations_fit_their_routes_and_models():
         except (LookupError, FieldDoesNotExist, ValueError) as exc:
             problems.append(f"{endpoint}: {d.model}.{d.field}: {exc}")
             continue
-        if d.model not in w.Rules.VISIBLE:
-            problems.append(f"{endpoint}: tests/isolation/world.py Rules.VISIBLE has no rule for {d.model}")
+        if d.model not in w.visible_rules():
+            problems.append(f"{endpoint}: {_module_of(d.model)} VISIBLE has no rule for {d.model}")
     assert not problems, "\n".join(problems)
 
 
+def _module_of(label_or_app: str) -> str:
+    return f"tests/{label_or_app.split('.')[0]}/isolation.py"
+
+
+def test_every_project_app_has_an_isolation_module():
+    missing = plugins.missing()
+    assert not missing, (
+        f"These apps have no isolation module: {', '.join(_module_of(app) for app in missing)}. Write one (what it "
+        "may declare: tests/isolation/plugins.py); an app with no models and no routes yet says so in its docstring."
+    )
+
+
+def test_an_app_without_an_isolation_module_is_named(monkeypatch):
+    modules = dict(plugins.modules())
+    del modules["leads"]
+    monkeypatch.setattr(plugins, "modules", lambda: modules)
+    assert plugins.missing() == ["leads"]
+
+
 def test_routes_that_write_have_a_body_to_send():
+    declared = routes.declared()
+    bodies = plugins.merged("BODIES")
     missing = [
-        str(e) for e in endpoints() if e.write_methods and e.access != routes.PUBLIC and e.name not in bodies.BODIES
+        f"{e} (in {_module_of(declared.owners[e.name])} BODIES)"
+        for e in endpoints()
+        if e.write_methods and e.access != routes.PUBLIC and e.name not in bodies
     ]
-    assert not missing, f"Add a plausible valid body for these to tests/isolation/bodies.py BODIES: {missing}"
-    unknown = sorted(set(bodies.BODIES) - {e.name for e in endpoints()})
-    assert not unknown, f"tests/isolation/bodies.py has bodies for routes that do not exist: {unknown}"
+    assert not missing, f"Add a plausible valid body for these: {missing}"
+    unknown = sorted(set(bodies) - {e.name for e in endpoints()})
+    assert not unknown, f"There are bodies for routes that do not exist: {unknown}"
+    elsewhere = sorted(
+        f"{name} (declared by {declared.owners[name]})"
+        for app, found in plugins.having("BODIES")
+        for name in found
+        if declared.owners.get(name) != app
+    )
+    assert not elsewhere, f"A route's bodies belong in the isolation module of the app that declares it: {elsewhere}"
 
 
 def test_every_filter_can_be_attacked_and_understood():
     problems = []
     for endpoint in endpoints():
         for name in endpoint.filters:
-            if name not in attack.KNOWN_FILTERS:
-                problems.append(f"{endpoint}: teach tests/isolation/attack.py filter_values() the filter {name!r}")
-            if endpoint.list_model is not None and (endpoint.list_model._meta.label, name) not in attack.API_FILTERS:
-                problems.append(f"{endpoint}: say what ?{name}= means in tests/isolation/attack.py API_FILTERS")
-        if endpoint.list_model is not None and endpoint.list_model._meta.label not in w.Rules.VISIBLE:
-            problems.append(f"{endpoint}: tests/isolation/world.py Rules.VISIBLE has no rule for its model")
+            if name not in attack.known_filters():
+                where = _module_of(plugins.owner(endpoint) or "portal")
+                problems.append(f"{endpoint}: teach {where} FILTERS the values of the filter {name!r}")
+            label = endpoint.list_model._meta.label if endpoint.list_model is not None else None
+            if label is not None and (label, name) not in attack.api_filters():
+                problems.append(f"{endpoint}: say what ?{name}= means in {_module_of(label)} API_FILTERS")
+        if endpoint.list_model is not None and endpoint.list_model._meta.label not in w.visible_rules():
+            problems.append(f"{endpoint}: {_module_of(endpoint.list_model._meta.label)} VISIBLE has no rule for it")
     assert not problems, "\n".join(problems)
 
 
@@ -155,11 +188,11 @@ def test_every_model_of_ours_has_rules():
     unknown = [
         model._meta.label
         for model in w.local_models()
-        if model._meta.label not in w.Rules.VISIBLE and model._meta.label not in w.Rules.NOT_LISTED
+        if model._meta.label not in w.visible_rules() and model._meta.label not in w.not_listed()
     ]
     assert not unknown, (
-        f"tests/isolation/world.py has no rule for {unknown}: add who may see it (Rules.VISIBLE), who may change it "
-        "(Rules.changes), and make rows of it in World."
+        f"No rule for {unknown}: in {', '.join(sorted({_module_of(label) for label in unknown}))}, add who may see it "
+        "(VISIBLE and a Rules method, or NOT_LISTED and why), who may change it (Changes), and make rows of it."
     )
 
 

@@ -14,6 +14,7 @@ from django.urls import reverse
 from notifications import services
 from notifications.models import NotificationPreference, Receipt
 from tests.isolation import world as w
+from tests.notifications.isolation import PREFERENCE, RECEIPT
 
 pytestmark = pytest.mark.django_db
 Role = w.Role
@@ -21,7 +22,7 @@ Role = w.Role
 
 @pytest.fixture
 def world():
-    return w.World(w.small_spec(), deals=False)
+    return w.World(w.small_spec(), without={"deals"})
 
 
 def _person(world, org, role):
@@ -30,7 +31,7 @@ def _person(world, org, role):
 
 def _receipt(world, person) -> Receipt:
     """The person's own note (the world gives everyone one)."""
-    owned = {pk for label, pk in world.markers.owner.values() if label == w.RECEIPT}
+    owned = {pk for label, pk in world.markers.owner.values() if label == RECEIPT}
     return Receipt.objects.get(user=person, pk__in=owned)
 
 
@@ -51,7 +52,7 @@ def test_the_pixel_records_the_first_open_of_its_own_receipt_and_nothing_else(wo
     before = w.State()
     response = Client().get(pixel)
     assert (response.status_code, response["Content-Type"]) == (200, "image/gif")
-    assert _changes(before) == [(w.RECEIPT, receipt.pk)]
+    assert _changes(before) == [(RECEIPT, receipt.pk)]
     receipt.refresh_from_db()
     assert receipt.opened_via == Receipt.Via.EMAIL and receipt.opened_at is not None and receipt.read_at is None
 
@@ -74,7 +75,7 @@ def test_an_emails_link_opens_the_notification_for_its_own_reader_only(world):
     response = Client().get(reverse("notifications:click", kwargs={"token": receipt.open_token}))
     opened = reverse("notifications:open", kwargs={"pk": receipt.pk})
     assert (response.status_code, response["Location"]) == (302, opened)
-    assert _changes(before) == [(w.RECEIPT, receipt.pk)]
+    assert _changes(before) == [(RECEIPT, receipt.pk)]
 
     anonymous = Client().get(opened)
     assert anonymous.status_code == 302 and anonymous["Location"].startswith(reverse("account_login"))
@@ -101,7 +102,7 @@ def test_one_click_unsubscribe_turns_off_one_type_for_the_person_the_link_names(
     response = _client().post(url, {"List-Unsubscribe": "One-Click"})  # a mail client: no session, no CSRF token
     assert response.status_code == 200
     changes = _changes(before)
-    assert changes and {label for label, _ in changes} <= {w.PREFERENCE, w.RECEIPT}
+    assert changes and {label for label, _ in changes} <= {PREFERENCE, RECEIPT}
     assert NotificationPreference.objects.get(user=person, kind="partnership.approved").email == "off"
     after = w.State()
     for label, pk in changes:  # the person's own rows only
