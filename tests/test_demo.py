@@ -18,24 +18,21 @@ from django.core.management import CommandError, call_command
 from django.db import transaction
 from django.utils import timezone
 
+from core import demo
+from core.demo import PASSWORD
 from deals import selectors as deal_selectors
 from deals import services as deal_services
+from deals.demo import ACME_RULES, DEALS_URL
 from deals.models import DealComment, DealEvent, DealExtensionRequest, DealRegistration, DealRules
+from leads.demo import LEADS_URL
 from leads.models import Lead, LeadImport, LeadOffer
+from notifications.demo import OUTBOX_URL, READ_AFTER_DAYS
 from notifications.models import OutgoingEmail, Receipt
 from vendors import selectors
-from vendors.management.commands.demo import (
-    ACME_RULES,
-    DEALS_URL,
-    LEADS_URL,
-    OUTBOX_URL,
-    PASSWORD,
-    PERSONAS,
-    READ_AFTER_DAYS,
-)
 from vendors.models import Organization, Partnership, Product, Tier
 
 User = get_user_model()
+PERSONAS = demo.personas()
 Status = Partnership.Status
 Deal = DealRegistration
 PERSONA_EMAILS = {label: email for label, email, _ in PERSONAS}
