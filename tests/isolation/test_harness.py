@@ -197,6 +197,20 @@ def test_a_distributor_told_of_a_conflict(monkeypatch):
     assert "for distributor_admin tells of conflicts between partners' registrations" in failures
 
 
+def test_a_world_without_an_apps_rows():
+    """``without`` leaves an app's rows out (its rules still judge what a request changes): the sweep does not ask for
+    them, and the other apps build theirs."""
+    with pytest.raises(AssertionError, match="no isolation module for"):
+        w.World(w.small_spec(), without={"no_such_app"})
+    with transaction.atomic():
+        world = w.World(w.small_spec(), without={"deals"})
+        result = attack.run(world, random.Random(0), [])
+        transaction.set_rollback(True)
+    assert not world.builds("deals") and world.builds("leads")
+    assert not world.rules.rows("deals.DealRegistration") and world.rules.rows("leads.Lead")
+    assert not [failure for failure in result.failures if "no rows of" in failure]
+
+
 # --- many-to-many tables ------------------------------------------------------------------------------------------
 
 
