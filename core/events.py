@@ -21,6 +21,7 @@ import dataclasses
 import types
 import typing
 from collections.abc import Callable
+from functools import cache
 from typing import Any, ClassVar, TypeVar
 
 from django.db import DEFAULT_DB_ALIAS, transaction
@@ -39,13 +40,18 @@ class Event:
     description: ClassVar[str] = ""
 
     def __post_init__(self) -> None:
-        hints = typing.get_type_hints(type(self))
+        hints = _hints(type(self))
         for field in dataclasses.fields(self):
             value = getattr(self, field.name)
             if not _accepts(hints[field.name], value):
                 raise TypeError(
                     f"{self.name}: {field.name} must be {hints[field.name]}, not {type(value).__name__} ({value!r})"
                 )
+
+
+@cache
+def _hints(cls: type[Event]) -> dict[str, Any]:
+    return typing.get_type_hints(cls)
 
 
 _CATALOGUE: dict[str, type[Event]] = {}

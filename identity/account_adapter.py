@@ -33,7 +33,8 @@ from django.template import TemplateDoesNotExist
 from django.template.loader import get_template, render_to_string
 from django.urls import reverse
 
-from identity import addresses, sessions
+from core import addresses
+from identity import sessions
 from notifications import services as notifications
 
 # Context values that make an email a one-time credential: whoever reads it can act as the person.

@@ -38,8 +38,7 @@ from django.contrib.auth import get_user_model
 from django.db import transaction
 from django.shortcuts import render
 
-from core import outbound
-from identity import addresses
+from core import addresses, outbound
 from identity.models import IdentityProvider
 from identity.selectors_sso import (
     disabled_social_app_ids,

@@ -8,4 +8,4 @@ class IdentityConfig(AppConfig):
     verbose_name = "Identity and sign-in"
 
     def ready(self):
-        from identity import notifications  # noqa: F401 (registers sign-in's notification types)
+        from identity import notifications, subscribers  # noqa: F401 (the notification types; who hears of events)

@@ -6,7 +6,7 @@ That address proves nothing: it may be a typo, or someone else's address added t
 
 from allauth.account.auth_backends import AuthenticationBackend as AllauthBackend
 
-from identity.addresses import accounts_proving
+from core.addresses import accounts_proving
 
 
 class AuthenticationBackend(AllauthBackend):

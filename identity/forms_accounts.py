@@ -3,7 +3,7 @@
 from allauth.account.forms import AddEmailForm as AllauthAddEmailForm
 from django import forms
 
-from identity.addresses import belongs_to_another
+from core.addresses import belongs_to_another
 
 TAKEN = (
     "This address belongs to another Onepane account, so it cannot be added to yours. If it is yours, log in to "

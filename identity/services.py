@@ -35,9 +35,10 @@ from django.utils import timezone
 from django.utils.text import slugify
 
 from core import outbound
+from core.events import publish
 from identity import dnstxt
+from identity.events import DomainVerified
 from identity.models import IdentityProvider, SamlAssertion, VerifiedDomain
-from identity.notifications import DOMAIN_CLAIM_DROPPED
 from vendors.models import Membership, Organization
 from vendors.services import require_role
 
@@ -384,29 +385,9 @@ def _give_domain(*, domain: VerifiedDomain, verified_by, teller, dns_check: str 
     dropped = [c for c in claims if c.pk != domain.pk]
     if dropped:
         VerifiedDomain.objects.filter(pk__in=[c.pk for c in dropped]).delete()
-        _tell_dropped(domain=domain.domain, organizations=[c.organization for c in dropped], actor=teller)
+    # The admins of the organizations whose claims were dropped are told (identity/subscribers.py).
+    publish(DomainVerified(domain=domain, actor=teller, dropped=tuple(c.organization for c in dropped)))
     return domain
-
-
-def _tell_dropped(*, domain: str, organizations: list[Organization], actor) -> None:
-    from notifications import services as notifications
-
-    notifications.notify_many(
-        kind=DOMAIN_CLAIM_DROPPED,
-        notices=[
-            notifications.Notice(
-                organization=organization,
-                title=f"Your claim of {domain} was dropped",
-                body=(
-                    f"Another organization proved that it owns {domain}, so the domain is theirs on Onepane and "
-                    "your pending claim of it was removed. If your organization owns it, contact the platform "
-                    "administrators."
-                ),
-            )
-            for organization in organizations
-        ],
-        actor=actor,
-    )
 
 
 @transaction.atomic

@@ -143,7 +143,7 @@ SESSION_ENGINE = "django.contrib.sessions.backends.db"
 
 AUTHENTICATION_BACKENDS = [
     "django.contrib.auth.backends.ModelBackend",
-    # allauth's login by email, with addresses proven to be the account's only (identity/addresses.py).
+    # allauth's login by email, with addresses proven to be the account's only (core/addresses.py).
     "identity.auth_backends.AuthenticationBackend",
     "guardian.backends.ObjectPermissionBackend",
 ]
@@ -176,7 +176,7 @@ ACCOUNT_LOGOUT_ON_GET = False
 # (no address record yet) must not be locked out by a verification step it cannot satisfy.
 ACCOUNT_ADAPTER = "identity.account_adapter.AccountAdapter"
 # Only addresses proven to be the account's log in; an address another account has cannot be added
-# (identity/addresses.py, docs/adr/0004-sso-account-linking.md "Email addresses").
+# (core/addresses.py, docs/adr/0004-sso-account-linking.md "Email addresses").
 ACCOUNT_FORMS = {"add_email": "identity.forms_accounts.AddEmailForm"}
 ACCOUNT_EMAIL_VERIFICATION = "optional"
 ACCOUNT_EMAIL_CONFIRMATION_EXPIRE_DAYS = 3

@@ -6,4 +6,4 @@ class VendorsConfig(AppConfig):
     name = "vendors"
 
     def ready(self):
-        from vendors import notifications  # noqa: F401 (registers the channel's notification types)
+        from vendors import notifications, subscribers  # noqa: F401 (the notification types; who hears of events)

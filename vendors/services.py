@@ -19,15 +19,24 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.validators import validate_email
 from django.db import IntegrityError, transaction
 from django.db.models import Q
-from django.urls import reverse
 from django.utils import timezone
 from django.utils.text import slugify
 from guardian.shortcuts import assign_perm
 
-from core import numbers, places
-from identity import addresses
-from notifications import services as notifications
+from core import addresses, numbers, places
+from core.events import publish
 from vendors import access
+from vendors.events import (
+    InvitationRevoked,
+    InvitationSent,
+    PartnershipApplied,
+    PartnershipApproved,
+    PartnershipDeclined,
+    PartnershipEnded,
+    PartnershipReactivated,
+    PartnershipSuspended,
+    PartnershipTierChanged,
+)
 from vendors.models import (
     ANNUAL_REVENUE_CHOICES,
     Distribution,
@@ -200,8 +209,7 @@ def invitation_create(
     replaced = Invitation.objects.filter(
         organization=organization, email=email, accepted_at__isnull=True, revoked_at__isnull=True
     )
-    for pk in replaced.values_list("pk", flat=True):
-        notifications.email_cancel(key=f"invitation:{pk}")
+    replaced_ids = tuple(replaced.values_list("pk", flat=True))
     replaced.update(revoked_at=timezone.now())
     token = secrets.token_urlsafe(32)
     try:
@@ -217,24 +225,8 @@ def invitation_create(
     except IntegrityError:
         # Someone invited the same address at the same moment; theirs stands.
         raise ValidationError({"email": "An invitation to this address was just sent."}) from None
-    url = notifications.absolute(reverse("portal:invitation_accept", kwargs={"token": token}))
-    notifications.email_send(
-        key=f"invitation:{invitation.pk}",
-        to=invitation.email,
-        subject=f"Join {organization.name} on Onepane",
-        template="vendors/email/invitation",
-        context={"invitation": invitation, "url": url},
-        sensitive=True,
-    )
-    notifications.notify(
-        kind="invitation.sent",
-        organization=organization,
-        vendor=organization if organization.kind == Kind.VENDOR else None,
-        subject=invitation,
-        actor=actor,
-        title=f"{actor.display_name} invited {invitation.email} to {organization.name}",
-        body=f"Role: {invitation.get_role_display()}. The link expires in {settings.ONEPANE_INVITATION_DAYS} days.",
-    )
+    # Its email (with the link) and the admins' notice: vendors/subscribers.py, through the outbox.
+    publish(InvitationSent(invitation=invitation, actor=actor, token=token, replaced=replaced_ids))
     return invitation, token
 
 
@@ -242,7 +234,7 @@ def invitation_create(
 def invitation_revoke(*, actor, invitation: Invitation) -> None:
     require_role(actor, invitation.organization)
     if Invitation.objects.filter(pk=invitation.pk, accepted_at__isnull=True).update(revoked_at=timezone.now()):
-        notifications.email_cancel(key=f"invitation:{invitation.pk}")
+        publish(InvitationRevoked(invitation=invitation, actor=actor))
 
 
 def invitation_for_token(token: str) -> Invitation:
@@ -488,18 +480,6 @@ def _event(partnership, kind, actor, detail=""):
     )
 
 
-def _tell_partner(partnership: Partnership, kind: str, actor, title: str, body: str = "") -> None:
-    notifications.notify(
-        kind=kind,
-        organization=partnership.partner,
-        vendor=partnership.vendor,
-        subject=partnership,
-        actor=actor,
-        title=title,
-        body=body,
-    )
-
-
 def _check_distributor(vendor: Organization, distributor: Organization | None) -> None:
     if distributor is None:
         return
@@ -559,15 +539,7 @@ def partnership_apply(
     _grant([access.VIEW_RECORDS, access.MANAGE_PARTNERSHIP], [vendor.group], partnership)
     _grant([access.VIEW_RECORDS], _partner_side_groups(partnership), partnership)
     _event(partnership, PartnershipEvent.Kind.APPLIED, actor)
-    notifications.notify(
-        kind="partnership.applied",
-        organization=vendor,
-        vendor=vendor,
-        subject=partnership,
-        actor=actor,
-        title=f"{partner.name} applied to your partner program",
-        body=partnership.application_message[:500],
-    )
+    publish(PartnershipApplied(partnership=partnership, actor=actor))
     return partnership
 
 
@@ -600,23 +572,7 @@ def partnership_approve(
     partnership.save()
     _grant([access.ACCESS_PROGRAM], _partner_side_groups(partnership), partnership)
     _event(partnership, PartnershipEvent.Kind.APPROVED, actor, f"Approved into {tier.name}.")
-    _tell_partner(
-        partnership,
-        "partnership.approved",
-        actor,
-        f"{partnership.vendor.name} approved your application: {tier.name} tier",
-        f"Your team now has access to {partnership.vendor.name}'s program, prices and content.",
-    )
-    if partnership.distributor_id:
-        notifications.notify(
-            kind="partnership.reseller_joined",
-            organization=partnership.distributor,
-            vendor=partnership.vendor,
-            subject=partnership,
-            actor=actor,
-            title=f"{partnership.partner.name} now sells {partnership.vendor.name} through you",
-            body=f"{partnership.vendor.name} approved {partnership.partner.name} into its {tier.name} tier.",
-        )
+    publish(PartnershipApproved(partnership=partnership, actor=actor))
     return partnership
 
 
@@ -634,9 +590,7 @@ def partnership_decline(*, actor, partnership: Partnership, reason: str) -> Part
     partnership.declined_at = timezone.now()
     partnership.save()
     _event(partnership, PartnershipEvent.Kind.DECLINED, actor, reason)
-    _tell_partner(
-        partnership, "partnership.declined", actor, f"{partnership.vendor.name} declined your application", reason
-    )
+    publish(PartnershipDeclined(partnership=partnership, actor=actor, reason=reason))
     return partnership
 
 
@@ -653,13 +607,7 @@ def partnership_change_tier(*, actor, partnership: Partnership, tier: Tier) -> P
     partnership.tier = tier
     partnership.save()
     _event(partnership, PartnershipEvent.Kind.TIER_CHANGED, actor, f"{old} → {tier.name}")
-    _tell_partner(
-        partnership,
-        "partnership.tier_changed",
-        actor,
-        f"{partnership.vendor.name} moved you to the {tier.name} tier",
-        f"{old} → {tier.name}",
-    )
+    publish(PartnershipTierChanged(partnership=partnership, actor=actor, old_tier=old))
     return partnership
 
 
@@ -676,13 +624,7 @@ def partnership_suspend(*, actor, partnership: Partnership, reason: str = "") ->
     partnership.save()
     _revoke([access.ACCESS_PROGRAM], _partner_side_groups(partnership), partnership)
     _event(partnership, PartnershipEvent.Kind.SUSPENDED, actor, partnership.status_reason)
-    _tell_partner(
-        partnership,
-        "partnership.suspended",
-        actor,
-        f"{partnership.vendor.name} suspended your partnership",
-        partnership.status_reason,
-    )
+    publish(PartnershipSuspended(partnership=partnership, actor=actor, reason=partnership.status_reason))
     return partnership
 
 
@@ -698,6 +640,7 @@ def partnership_reactivate(*, actor, partnership: Partnership) -> Partnership:
     partnership.save()
     _grant([access.ACCESS_PROGRAM], _partner_side_groups(partnership), partnership)
     _event(partnership, PartnershipEvent.Kind.REACTIVATED, actor)
+    publish(PartnershipReactivated(partnership=partnership, actor=actor))
     return partnership
 
 
@@ -714,13 +657,7 @@ def partnership_end(*, actor, partnership: Partnership, reason: str = "") -> Par
     partnership.save()
     _revoke([access.ACCESS_PROGRAM], _partner_side_groups(partnership), partnership)
     _event(partnership, PartnershipEvent.Kind.ENDED, actor, partnership.status_reason)
-    _tell_partner(
-        partnership,
-        "partnership.ended",
-        actor,
-        f"{partnership.vendor.name} ended your partnership",
-        partnership.status_reason,
-    )
+    publish(PartnershipEnded(partnership=partnership, actor=actor, reason=partnership.status_reason))
     return partnership
 
 

@@ -16,7 +16,7 @@ from django.core import mail
 from django.test import Client
 from django.urls import reverse
 
-from identity import addresses
+from core import addresses
 from identity.forms_accounts import TAKEN
 from notifications.models import OutgoingEmail
 from tests import factories as f

@@ -9,7 +9,8 @@ without confirming it. Anything else, above all an address someone added and nev
 logs nobody in, receives nothing for the account, blocks nobody, and is dropped from every other account the
 moment one account proves the address (``claims_release``).
 
-This module imports nothing of the channel graph, so ``vendors.services`` (invitations) uses it as well.
+It lives in core, below the channel graph, because ``vendors.services`` (invitations) applies it as well as sign-in
+(``identity/``); it imports nothing but allauth's address model.
 """
 
 from __future__ import annotations
