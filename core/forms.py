@@ -1,4 +1,5 @@
-"""Form pieces every app uses: service errors on their fields, choices among loaded objects, country and time zone.
+"""Form pieces every app uses: the form base, service errors on their fields, choices among loaded objects, country
+and time zone.
 
 Choice fields that list rows take the objects the view has already read, so a page runs a fixed number of queries
 whatever it shows.
@@ -8,6 +9,14 @@ from django import forms
 from django.core.exceptions import ValidationError
 
 from core import places
+
+
+class Form(forms.Form):
+    """The base of Onepane's forms: labels without a trailing colon, as everywhere in Onepane."""
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("label_suffix", "")
+        super().__init__(*args, **kwargs)
 
 
 def add_service_error(form: forms.Form, exc: ValidationError) -> None:

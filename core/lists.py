@@ -44,6 +44,7 @@ from django.utils.html import conditional_escape, format_html
 from django.utils.safestring import SafeString, mark_safe
 
 from core import spreadsheets
+from core.views import wants_partial
 
 PAGE_SIZE = 50
 EXPORT_CHUNK_SIZE = 2000  # rows read from the database at a time
@@ -357,8 +358,7 @@ class _Echo:
 def wants_list_only(request) -> bool:
     """An htmx request from the page's own filters or page links (not a boosted link, not a history restore):
     answered with the list alone."""
-    htmx = getattr(request, "htmx", None)
-    return bool(htmx) and not htmx.boosted and not htmx.history_restore_request
+    return wants_partial(request)
 
 
 def render(request, template: str, partial: str, context: dict, *, status: int = 200) -> HttpResponse:

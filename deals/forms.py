@@ -13,7 +13,7 @@ from django.core.exceptions import ValidationError
 from django.forms import formset_factory
 
 from core import numbers
-from core.forms import CountryField, ObjectChoiceField
+from core.forms import CountryField, Form, ObjectChoiceField
 from deals.models import DealRegistration, DealRules
 from deals.selectors import SORTS
 from vendors.models import Organization
@@ -41,18 +41,10 @@ def plain_decimal(value):
     return value.quantize(Decimal(1)) if value == value.to_integral_value() else value.normalize()
 
 
-class DealsForm(forms.Form):
-    """Labels without a trailing colon, as everywhere in Onepane."""
-
-    def __init__(self, *args, **kwargs):
-        kwargs.setdefault("label_suffix", "")
-        super().__init__(*args, **kwargs)
-
-
 # --- the list: GET filters --------------------------------------------------------------------------------------
 
 
-class DealFilterForm(DealsForm):
+class DealFilterForm(Form):
     """The filters of ``/deals/`` and its CSV export. Which fields exist depends on the side the person works on:
 
     - partner: vendor, stage, status, search, sort;
@@ -153,7 +145,7 @@ def _vendor_label(partnership) -> str:
     return f"{partnership.vendor.name}{tier}{route}"
 
 
-class CustomerFields(DealsForm):
+class CustomerFields(Form):
     """The customer and the contact there: on the registration form, and on the edit form while the vendor
     has not yet had the registration (draft) or asked for more information."""
 
@@ -224,7 +216,7 @@ class DealCreateForm(CustomerFields):
         return self.partnerships.get(str(value or ""))
 
 
-class LineForm(DealsForm):
+class LineForm(Form):
     """One product line: a product of the chosen vendor's catalog and how many. A blank line is ignored."""
 
     product = forms.TypedChoiceField(label="Product", required=False, coerce=str)
@@ -360,7 +352,7 @@ class DealEditForm(CustomerFields):
 # --- actions on one registration --------------------------------------------------------------------------------
 
 
-class StageForm(DealsForm):
+class StageForm(Form):
     stage = forms.ChoiceField(label="Stage", choices=Stage.choices)
     lost_reason = forms.CharField(
         label="Why was it lost?",
@@ -377,7 +369,7 @@ class StageForm(DealsForm):
         return data
 
 
-class CommentForm(DealsForm):
+class CommentForm(Form):
     body = forms.CharField(
         label="Comment",
         max_length=5000,
@@ -386,7 +378,7 @@ class CommentForm(DealsForm):
     )
 
 
-class AttachForm(DealsForm):
+class AttachForm(Form):
     attachments = MultipleFileField(
         label="Files", help_text="PDF, Office, images, CSV or text; at most 10 MB each.", required=True
     )
@@ -398,7 +390,7 @@ class AttachForm(DealsForm):
         return files
 
 
-class ApproveForm(DealsForm):
+class ApproveForm(Form):
     protection_days = numbers.PROTECTION_DAYS.form_field(
         label="Protection (days)",
         help_text="The partner holds this customer for this long. Prefilled from their tier.",
@@ -408,7 +400,7 @@ class ApproveForm(DealsForm):
     )
 
 
-class RejectForm(DealsForm):
+class RejectForm(Form):
     reason = forms.CharField(
         label="Reason",
         max_length=2000,
@@ -418,7 +410,7 @@ class RejectForm(DealsForm):
     )
 
 
-class RequestInfoForm(DealsForm):
+class RequestInfoForm(Form):
     question = forms.CharField(
         label="What do you need to know?",
         max_length=2000,
@@ -427,7 +419,7 @@ class RequestInfoForm(DealsForm):
     )
 
 
-class ExtensionRequestForm(DealsForm):
+class ExtensionRequestForm(Form):
     days = numbers.EXTENSION_DAYS.form_field(
         label="Extra days",
         initial=30,
@@ -440,7 +432,7 @@ class ExtensionRequestForm(DealsForm):
     )
 
 
-class ExtensionDecisionForm(DealsForm):
+class ExtensionDecisionForm(Form):
     decision = forms.ChoiceField(
         choices=[("grant", "Grant"), ("refuse", "Refuse")],
         error_messages={"required": "Grant or refuse the request."},
@@ -453,7 +445,7 @@ class ExtensionDecisionForm(DealsForm):
 # --- the vendor's rules -----------------------------------------------------------------------------------------
 
 
-class DealRulesForm(DealsForm):
+class DealRulesForm(Form):
     auto_approve_below = numbers.AMOUNT.form_field(
         label="Approve automatically below this value",
         required=False,

@@ -10,9 +10,8 @@ from notifications.kinds import Kind, register
 from notifications.models import EmailMode
 from vendors.models import Membership, Organization
 
-Role = Membership.Role
 VENDOR, PARTNER, DISTRIBUTOR = Organization.Kind.VENDOR, Organization.Kind.PARTNER, Organization.Kind.DISTRIBUTOR
-DECIDERS = (Role.ADMIN, Role.MANAGER)
+DECIDERS = Membership.MANAGER_ROLES
 
 
 def _deal_link(notification, user):

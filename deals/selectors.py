@@ -19,6 +19,7 @@ from deals.models import (
     DealTally,
 )
 from vendors import access
+from vendors import selectors as vendor_selectors
 from vendors.models import Organization, Partnership
 
 Status = DealRegistration.Status
@@ -43,6 +44,19 @@ def deals_visible_to(user) -> QuerySet[DealRegistration]:
     return DealRegistration.objects.filter(partnership_id__in=access.partnership_ids(user, access.VIEW_RECORDS)).filter(
         Q(partner_id__in=own) | ~Q(status=Status.DRAFT)
     )
+
+
+def without_drafts(rows: QuerySet[DealRegistration]) -> QuerySet[DealRegistration]:
+    """``rows`` as the vendor's and the distributor's side see them. A draft is the partner's alone until it is
+    submitted: never on another side, even for a person who also works for the partner."""
+    return rows.exclude(status=Status.DRAFT)
+
+
+def deals_of_side(user, organization: Organization) -> QuerySet[DealRegistration]:
+    """The registrations of ``organization``'s side the person may see: a partner's (its drafts too), a vendor's,
+    a distributor's resellers' (never a draft). Pages and lists of one side start from here."""
+    rows = deals_visible_to(user).filter(**organization.side_filter())
+    return rows if organization.kind == Organization.Kind.PARTNER else without_drafts(rows)
 
 
 def lines_visible_to(user) -> QuerySet[DealLine]:
@@ -129,8 +143,7 @@ def vendor_deals(
     conflicts_only: bool = False,
 ) -> QuerySet[DealRegistration]:
     """The registrations made with the vendor: conflicts to decide first, then pending reviews, then the rest."""
-    # Never a draft, even for a person who also works for the partner: the vendor's list is the vendor's side.
-    qs = deals_visible_to(user).filter(vendor=vendor).exclude(status=Status.DRAFT).select_related("partner")
+    qs = deals_of_side(user, vendor).select_related("partner")
     if partner_id:
         qs = qs.filter(partner_id=partner_id)
     if tier_id:
@@ -149,12 +162,7 @@ def distributor_deals(
     user, distributor: Organization, *, vendor_id="", partner_id="", status: str = "", q: str = "", sort: str = ""
 ) -> QuerySet[DealRegistration]:
     """The registrations of the distributor's resellers with the vendors it distributes for."""
-    qs = (
-        deals_visible_to(user)
-        .filter(distributor=distributor)
-        .exclude(status=Status.DRAFT)
-        .select_related("vendor", "partner")
-    )
+    qs = deals_of_side(user, distributor).select_related("vendor", "partner")
     if vendor_id:
         qs = qs.filter(vendor_id=vendor_id)
     if partner_id:
@@ -262,3 +270,19 @@ def thread(user, deal: DealRegistration) -> QuerySet[DealComment]:
 def rules_for(vendor: Organization) -> DealRules:
     """The vendor's rules, or the defaults (unsaved) for a vendor that never set any."""
     return DealRules.objects.filter(vendor=vendor).first() or DealRules(vendor=vendor)
+
+
+def partner_catalog(user, partner: Organization, partnership: Partnership | None) -> dict:
+    """The products of the partnership's vendor the partner may register (``{pk: {"product", "label", "price"}}``,
+    for the product lines of a registration form), each labelled with the partner's buy price. Three queries."""
+    if partnership is None:
+        return {}
+    products, price_for = vendor_selectors.catalog(user, partner, vendor_id=partnership.vendor_id)
+    rows = {}
+    for product in products.order_by("name", "sku"):
+        price = price_for(product)
+        label = f"{product.name} ({product.sku})"
+        if price is not None:
+            label += f" · your price {price.buy_price:,} {price.currency}"
+        rows[str(product.pk)] = {"product": product, "label": label, "price": price}
+    return rows

@@ -13,11 +13,8 @@ registration the person may not see is a 404 (the same as one that does not exis
 A partner never sees anything of a conflict: not on the list, the detail, the CSV, nor in the status.
 """
 
-from functools import wraps
-
 from django.contrib import messages
-from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.http import FileResponse, Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -27,13 +24,14 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from core import lists
 from core.forms import add_service_error
+from core.views import DetailPage, can_manage, require_manager, side_view, wants_partial
 from deals import forms, selectors, services, tables
 from deals.models import DealEvent, DealExtensionRequest, DealRegistration
 from deals.uploads import validate_uploads
 from vendors import access
 from vendors import selectors as vendor_selectors
 from vendors.access import get_or_404
-from vendors.models import Membership, Organization, Partnership
+from vendors.models import Organization, Partnership
 from vendors.money import quantize
 
 PAGE_SIZE = 50
@@ -42,56 +40,15 @@ Kind = Organization.Kind
 Status = DealRegistration.Status
 Stage = DealRegistration.Stage
 ALL_SIDES = (Kind.PARTNER, Kind.VENDOR, Kind.DISTRIBUTOR)
-MANAGER_ROLES = (Membership.Role.ADMIN, Membership.Role.MANAGER)
-# The column of a registration that names the organization of each side.
-SIDE_FIELD = {Kind.PARTNER: "partner", Kind.VENDOR: "vendor", Kind.DISTRIBUTOR: "distributor"}
 # Where each side's people may act on a registration, by status (the services decide in the end).
 PARTNER_EDITABLE = (Status.DRAFT, Status.SUBMITTED, Status.INFO_REQUESTED, Status.APPROVED)
 CUSTOMER_EDITABLE = (Status.DRAFT, Status.INFO_REQUESTED)
 STAGE_STATUSES = (Status.SUBMITTED, Status.INFO_REQUESTED, Status.APPROVED)
 
 
-# --- who may use a page -----------------------------------------------------------------------------------------
-
-
-def deals_view(*kinds):
-    """Logged in and working in an organization of one of ``kinds``; anyone else: 404 (no such page for them)."""
-
-    def decorator(view):
-        @login_required
-        @wraps(view)
-        def wrapper(request, *args, **kwargs):
-            organization = getattr(request, "organization", None)
-            if organization is None or organization.kind not in kinds:
-                raise Http404("No such page.")
-            return view(request, *args, **kwargs)
-
-        return wrapper
-
-    return decorator
-
-
-def can_manage(request) -> bool:
-    membership = getattr(request, "membership", None)
-    return membership is not None and membership.role in MANAGER_ROLES
-
-
-def require_manager(request) -> None:
-    """A vendor's members read registrations; admins and managers decide (the services check this again)."""
-    if not can_manage(request):
-        raise PermissionDenied("Only your organization's admins and managers can decide on registrations.")
-
-
 def _my_deals(request):
-    """The registrations of the current organization's side, through the one selector."""
-    kind = request.organization.kind
-    rows = selectors.deals_visible_to(request.user).filter(**{SIDE_FIELD[kind]: request.organization})
-    return rows if kind == Kind.PARTNER else _without_drafts(rows)
-
-
-def _without_drafts(rows):
-    """A draft is the partner's alone, even for a person who also works for the vendor or the distributor."""
-    return rows.exclude(status=Status.DRAFT)
+    """The registrations of the current organization's side (a draft is the partner's alone)."""
+    return selectors.deals_of_side(request.user, request.organization)
 
 
 def _deal_or_404(request, pk) -> DealRegistration:
@@ -99,11 +56,6 @@ def _deal_or_404(request, pk) -> DealRegistration:
         _my_deals(request).select_related("vendor", "partner", "distributor", "partnership__tier", "decided_by"),
         pk=pk,
     )
-
-
-def wants_partial(request) -> bool:
-    htmx = request.htmx
-    return bool(htmx) and not htmx.boosted and not htmx.history_restore_request
 
 
 def _with_amount(deal) -> DealRegistration:
@@ -127,14 +79,11 @@ def _filter_choices(request) -> dict:
 def _filtered(request):
     """``(filter form, filtered queryset)`` of the current side, from the GET parameters."""
     form = forms.DealFilterForm(request.GET or None, kind=request.organization.kind, **_filter_choices(request))
-    rows = selectors.deals_for(request.user, request.organization, **form.filters())
-    if request.organization.kind != Kind.PARTNER:
-        rows = _without_drafts(rows)
-    return form, rows
+    return form, selectors.deals_for(request.user, request.organization, **form.filters())
 
 
 @require_GET
-@deals_view(*ALL_SIDES)
+@side_view(*ALL_SIDES)
 def deal_list(request):
     form, rows = _filtered(request)
     sums = selectors.totals_for(request.user, request.organization, rows, **form.filters())
@@ -158,7 +107,7 @@ def deal_list(request):
 
 
 @require_GET
-@deals_view(*ALL_SIDES)
+@side_view(*ALL_SIDES)
 def deal_export(request):
     """The list as filtered on the page (every page of it) as CSV, streamed. A fixed number of queries."""
     _, rows = _filtered(request)
@@ -173,21 +122,6 @@ def deal_export(request):
 
 
 # --- registering a deal -----------------------------------------------------------------------------------------
-
-
-def partner_catalog(request, partnership) -> dict:
-    """The chosen vendor's products the partner may register, with the partner's buy price. Three queries."""
-    if partnership is None:
-        return {}
-    products, price_for = vendor_selectors.catalog(request.user, request.organization, vendor_id=partnership.vendor_id)
-    rows = {}
-    for product in products.order_by("name", "sku"):
-        price = price_for(product)
-        label = f"{product.name} ({product.sku})"
-        if price is not None:
-            label += f" · your price {price.buy_price:,} {price.currency}"
-        rows[str(product.pk)] = {"product": product, "label": label, "price": price}
-    return rows
 
 
 def _posted_lines(data, products) -> list[dict]:
@@ -242,7 +176,7 @@ def _form_initial(data, form_class) -> dict:
 
 
 @require_http_methods(["GET", "POST"])
-@deals_view(Kind.PARTNER)
+@side_view(Kind.PARTNER)
 def deal_create(request):
     partnerships = list(selectors.registrable_partnerships(request.user, request.organization))
     if request.method == "GET":
@@ -251,12 +185,12 @@ def deal_create(request):
             vendor = str(partnerships[0].vendor_id)
         form = forms.DealCreateForm(initial={"vendor": vendor}, partnerships=partnerships)
         partnership = form.chosen_partnership()
-        lines = _blank_lines(request, partner_catalog(request, partnership))
+        lines = _blank_lines(request, selectors.partner_catalog(request.user, request.organization, partnership))
         return render(request, "deals/create.html", _create_context(form, lines, partnership))
 
     form = forms.DealCreateForm(request.POST, request.FILES, partnerships=partnerships)
     partnership = form.chosen_partnership()
-    products = partner_catalog(request, partnership)
+    products = selectors.partner_catalog(request.user, request.organization, partnership)
     if request.POST.get("action") == "products":
         # Without JavaScript: the vendor changed, show its products, keep what was typed (nothing is saved).
         initial = _form_initial(request.POST, forms.DealCreateForm)
@@ -304,7 +238,7 @@ def deal_create(request):
 
 
 @require_GET
-@deals_view(Kind.PARTNER)
+@side_view(Kind.PARTNER)
 def deal_products(request):
     """The product lines for the vendor chosen on the registration form (htmx), keeping the lines already chosen
     that are in its catalog; ``add=1`` adds a blank line. Without htmx: the form itself, that vendor chosen."""
@@ -314,7 +248,7 @@ def deal_products(request):
         return redirect(f"{url}?vendor={vendor}" if vendor.isdigit() else url)
     partnerships = {str(p.vendor_id): p for p in selectors.registrable_partnerships(request.user, request.organization)}
     partnership = partnerships.get(request.GET.get("vendor", ""))
-    products = partner_catalog(request, partnership)
+    products = selectors.partner_catalog(request.user, request.organization, partnership)
     kept = _posted_lines(request.GET, products)
     more = 1 if request.GET.get("add") else 0
     lines = _blank_lines(request, products, initial=kept, more=more)
@@ -497,59 +431,24 @@ def _render_detail(request, deal, *, failed=None, status=200):
     return render(request, "deals/detail.html", context, status=status)
 
 
-def _refused(request, pk):
-    """A write the partnership no longer allows: the registration's page, whose banner says why (403)."""
-    return _render_detail(request, _deal_or_404(request, pk), status=403)
+PAGE = DetailPage(
+    noun="deal",
+    get=_deal_or_404,
+    render=_render_detail,
+    read_only=read_only,
+    refusal=access.ReadOnlyPartnership,
+    route="deals:detail",
+)
+_refused = PAGE.refused
 
 
 @require_GET
-@deals_view(*ALL_SIDES)
+@side_view(*ALL_SIDES)
 def deal_detail(request, pk):
     return _render_detail(request, _deal_or_404(request, pk))
 
 
-def _deal_action(action, form_class, run, success, *, kinds, manager=False):
-    """A POST that acts on one registration through a service.
-
-    ``run(request, deal, cleaned_data)`` calls the service; ``success`` is the message shown after (it may
-    name ``{reference}``). Invalid input or a refusal by the service re-renders the page with the errors (400).
-    """
-
-    @require_POST
-    @deals_view(*kinds)
-    def view(request, pk):
-        deal = _deal_or_404(request, pk)
-        if manager:
-            require_manager(request)
-        if read_only(request, deal):
-            return _refused(request, pk)
-        form = form_class(request.POST, request.FILES, auto_id=_action_forms_auto_id(action))
-        if form.is_valid():
-            try:
-                run(request, deal, form.cleaned_data)
-            except access.ReadOnlyPartnership:
-                return _refused(request, pk)
-            except ValidationError as exc:
-                add_service_error(form, exc)
-            else:
-                messages.success(request, success.format(reference=deal.reference, vendor=deal.vendor.name))
-                return redirect("deals:detail", pk=deal.pk)
-        return _render_detail(request, _deal_or_404(request, pk), failed=(action, form), status=400)
-
-    view.__name__ = f"deal_{action}"
-    return view
-
-
-def _action_forms_auto_id(action) -> str:
-    return {
-        "attach": "id_attach_%s",
-        "stage": "id_stage_%s",
-        "extension_request": "id_extension_%s",
-        "approve": "id_approve_%s",
-        "reject": "id_reject_%s",
-        "request_info": "id_info_%s",
-        "extension_decide": "id_decide_%s",
-    }[action]
+# --- the POST actions on one registration (``core.views.DetailPage.action``) -------------------------------------
 
 
 def _attach(request, deal, data):
@@ -569,60 +468,85 @@ def _stage(request, deal, data):
     changes = {"stage": data["stage"]}
     if data["stage"] == Stage.LOST:
         changes["lost_reason"] = data["lost_reason"]
-    services.deal_update(actor=request.user, deal=deal, changes=changes)
+    return services.deal_update(actor=request.user, deal=deal, changes=changes)
 
 
-deal_attach = _deal_action("attach", forms.AttachForm, _attach, "Attached to {reference}.", kinds=(Kind.PARTNER,))
-deal_stage = _deal_action("stage", forms.StageForm, _stage, "Stage of {reference} updated.", kinds=(Kind.PARTNER,))
-deal_extension_request = _deal_action(
-    "extension_request",
-    forms.ExtensionRequestForm,
-    lambda request, deal, data: services.deal_request_extension(
-        actor=request.user, deal=deal, days=data["days"], reason=data["reason"]
-    ),
-    "You asked {vendor} for more time on {reference}.",
-    kinds=(Kind.PARTNER,),
+def _extension_request(request, deal, data):
+    services.deal_request_extension(actor=request.user, deal=deal, days=data["days"], reason=data["reason"])
+
+
+def _extension_decide(request, deal, data):
+    grant = data["decision"] == "grant"
+    services.deal_decide_extension(actor=request.user, deal=deal, grant=grant, response=data["response"])
+
+
+PARTNER, VENDOR = (Kind.PARTNER,), (Kind.VENDOR,)
+deal_attach = PAGE.action(
+    "attach",
+    _attach,
+    lambda deal: f"Attached to {deal.reference}.",
+    kinds=PARTNER,
+    form_class=forms.AttachForm,
+    auto_id="id_attach_%s",
 )
-deal_approve = _deal_action(
+deal_stage = PAGE.action(
+    "stage",
+    _stage,
+    lambda deal: f"Stage of {deal.reference} updated.",
+    kinds=PARTNER,
+    form_class=forms.StageForm,
+    auto_id="id_stage_%s",
+)
+deal_extension_request = PAGE.action(
+    "extension_request",
+    _extension_request,
+    lambda deal: f"You asked {deal.vendor.name} for more time on {deal.reference}.",
+    kinds=PARTNER,
+    form_class=forms.ExtensionRequestForm,
+    auto_id="id_extension_%s",
+)
+deal_approve = PAGE.action(
     "approve",
-    forms.ApproveForm,
     lambda request, deal, data: services.deal_approve(
         actor=request.user, deal=deal, protection_days=data["protection_days"], note=data["note"]
     ),
-    "{reference} approved. The partner is told.",
-    kinds=(Kind.VENDOR,),
+    lambda deal: f"{deal.reference} approved. The partner is told.",
+    kinds=VENDOR,
+    form_class=forms.ApproveForm,
+    auto_id="id_approve_%s",
     manager=True,
 )
-deal_reject = _deal_action(
+deal_reject = PAGE.action(
     "reject",
-    forms.RejectForm,
     lambda request, deal, data: services.deal_reject(actor=request.user, deal=deal, reason=data["reason"]),
-    "{reference} rejected. The partner sees your reason.",
-    kinds=(Kind.VENDOR,),
+    lambda deal: f"{deal.reference} rejected. The partner sees your reason.",
+    kinds=VENDOR,
+    form_class=forms.RejectForm,
+    auto_id="id_reject_%s",
     manager=True,
 )
-deal_request_info = _deal_action(
+deal_request_info = PAGE.action(
     "request_info",
-    forms.RequestInfoForm,
     lambda request, deal, data: services.deal_request_info(actor=request.user, deal=deal, question=data["question"]),
-    "Question sent. {reference} waits for the partner's answer.",
-    kinds=(Kind.VENDOR,),
+    lambda deal: f"Question sent. {deal.reference} waits for the partner's answer.",
+    kinds=VENDOR,
+    form_class=forms.RequestInfoForm,
+    auto_id="id_info_%s",
     manager=True,
 )
-deal_extension_decide = _deal_action(
+deal_extension_decide = PAGE.action(
     "extension_decide",
-    forms.ExtensionDecisionForm,
-    lambda request, deal, data: services.deal_decide_extension(
-        actor=request.user, deal=deal, grant=data["decision"] == "grant", response=data["response"]
-    ),
-    "Extension request on {reference} answered.",
-    kinds=(Kind.VENDOR,),
+    _extension_decide,
+    lambda deal: f"Extension request on {deal.reference} answered.",
+    kinds=VENDOR,
+    form_class=forms.ExtensionDecisionForm,
+    auto_id="id_decide_%s",
     manager=True,
 )
 
 
 @require_POST
-@deals_view(Kind.PARTNER)
+@side_view(Kind.PARTNER)
 def deal_submit(request, pk):
     deal = _deal_or_404(request, pk)
     if read_only(request, deal):
@@ -641,7 +565,7 @@ def deal_submit(request, pk):
 
 
 @require_POST
-@deals_view(*ALL_SIDES)
+@side_view(*ALL_SIDES)
 def deal_comment(request, pk):
     """Post to the thread. With htmx the thread is answered in place (with the errors, if any)."""
     deal = _deal_or_404(request, pk)
@@ -675,7 +599,7 @@ def deal_comment(request, pk):
 
 
 @require_GET
-@deals_view(*ALL_SIDES)
+@side_view(*ALL_SIDES)
 def attachment_download(request, pk):
     """A file of a registration the person may see, as a download (never served from MEDIA_URL)."""
     attachment = get_or_404(selectors.attachments_visible_to(request.user).filter(deal__in=_my_deals(request)), pk=pk)
@@ -698,7 +622,7 @@ def _edit_initial(deal) -> dict:
 def _edit_catalog(request, deal, current_lines) -> dict:
     """The vendor's catalog for the partner, plus the products already on the registration (even retired)."""
     active = deal.partnership.status == Partnership.Status.ACTIVE
-    products = partner_catalog(request, deal.partnership) if active else {}
+    products = selectors.partner_catalog(request.user, request.organization, deal.partnership) if active else {}
     for line in current_lines:
         key = str(line.product_id)
         if key not in products:
@@ -709,7 +633,7 @@ def _edit_catalog(request, deal, current_lines) -> dict:
 
 
 @require_http_methods(["GET", "POST"])
-@deals_view(Kind.PARTNER)
+@side_view(Kind.PARTNER)
 def deal_edit(request, pk):
     deal = _deal_or_404(request, pk)
     if read_only(request, deal):
@@ -763,7 +687,7 @@ def deal_edit(request, pk):
 
 
 @require_http_methods(["GET", "POST"])
-@deals_view(Kind.VENDOR)
+@side_view(Kind.VENDOR)
 def deal_rules(request):
     require_manager(request)
     vendor = request.organization

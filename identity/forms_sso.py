@@ -2,11 +2,12 @@
 
 from django import forms
 
+from core.forms import Form
 from identity.models import IdentityProvider
 from vendors.models import Membership
 
 
-class IdentityProviderForm(forms.Form):
+class IdentityProviderForm(Form):
     protocol = forms.ChoiceField(label="Protocol", choices=IdentityProvider.Protocol.choices)
     name = forms.CharField(
         label="Name", max_length=100, help_text="Shown to your people when they log in, e.g. “Initech Okta”."
@@ -47,7 +48,7 @@ class IdentityProviderForm(forms.Form):
     idp_entity_id = forms.CharField(label="IdP entity ID", required=False, max_length=500)
 
 
-class DomainForm(forms.Form):
+class DomainForm(Form):
     domain = forms.CharField(
         label="Email domain",
         max_length=253,

@@ -5,13 +5,14 @@ from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.shortcuts import redirect, render
 
+from core.forms import Form
 from identity import mfa
 from portal.views import organization_required
 from vendors.models import Membership
 from vendors.services import require_role
 
 
-class MFAPolicyForm(forms.Form):
+class MFAPolicyForm(Form):
     require_mfa = forms.BooleanField(
         label="Require two-factor authentication for everyone in the organization",
         required=False,

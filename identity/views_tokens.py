@@ -15,14 +15,14 @@ from django.utils import timezone
 from django.utils.cache import add_never_cache_headers
 from django.views.decorators.http import require_http_methods, require_POST
 
-from core.forms import add_service_error
+from core.forms import Form, add_service_error
 from identity import tokens
 from vendors.access import get_or_404
 
 EXPIRY_CHOICES = [("30", "In 30 days"), ("90", "In 90 days"), ("365", "In a year"), ("never", "Never")]
 
 
-class TokenForm(forms.Form):
+class TokenForm(Form):
     name = forms.CharField(
         max_length=tokens.NAME_MAX_LENGTH,
         help_text="What uses it, so you know which one to revoke later, e.g. “CRM sync”.",

@@ -11,7 +11,7 @@ from django import forms
 from django.utils import timezone
 
 from core import numbers
-from core.forms import CountryField, ObjectChoiceField
+from core.forms import CountryField, Form, ObjectChoiceField
 from leads.models import Lead, LeadRules
 from leads.selectors import AGES
 from vendors.models import Organization
@@ -20,14 +20,6 @@ Status = Lead.Status
 Kind = Organization.Kind
 # What a partner may set by hand (accepting, converting and recalls have their own buttons).
 PROGRESS_CHOICES = [(s.value, s.label) for s in (Status.CONTACTED, Status.QUALIFIED, Status.DISQUALIFIED)]
-
-
-class LeadsForm(forms.Form):
-    """Labels without a trailing colon, as everywhere in Onepane."""
-
-    def __init__(self, *args, **kwargs):
-        kwargs.setdefault("label_suffix", "")
-        super().__init__(*args, **kwargs)
 
 
 class ObjectMultipleChoiceField(forms.TypedMultipleChoiceField):
@@ -43,7 +35,7 @@ class ObjectMultipleChoiceField(forms.TypedMultipleChoiceField):
 # --- the list: GET filters --------------------------------------------------------------------------------------
 
 
-class LeadFilterForm(LeadsForm):
+class LeadFilterForm(Form):
     """Filters of ``/leads/``: vendor (partner, distributor), partner (vendor, distributor), status, age, search."""
 
     q = forms.CharField(label="Search", required=False, max_length=200)
@@ -92,7 +84,7 @@ class LeadFilterForm(LeadsForm):
 # --- creating -----------------------------------------------------------------------------------------------------
 
 
-class LeadForm(LeadsForm):
+class LeadForm(Form):
     """A lead typed in by hand: by the vendor (routed to a partner) or by a partner (its own lead)."""
 
     company = forms.CharField(label="Company", max_length=200)
@@ -142,7 +134,7 @@ class LeadForm(LeadsForm):
         return data
 
 
-class ImportForm(LeadsForm):
+class ImportForm(Form):
     file = forms.FileField(
         label="Spreadsheet",
         help_text="CSV (UTF-8) or Excel .xlsx, first row the column names: company, contact name, country; "
@@ -154,7 +146,7 @@ class ImportForm(LeadsForm):
 # --- answering and working a lead (the partner) -------------------------------------------------------------------
 
 
-class RejectForm(LeadsForm):
+class RejectForm(Form):
     reason = forms.CharField(
         label="Why not?",
         max_length=5000,
@@ -163,7 +155,7 @@ class RejectForm(LeadsForm):
     )
 
 
-class AssignForm(LeadsForm):
+class AssignForm(Form):
     def __init__(self, *args, reps=(), **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["rep"] = ObjectChoiceField(
@@ -171,14 +163,14 @@ class AssignForm(LeadsForm):
         )
 
 
-class StatusForm(LeadsForm):
+class StatusForm(Form):
     status = forms.ChoiceField(label="Progress", choices=PROGRESS_CHOICES)
     reason = forms.CharField(
         label="Reason", required=False, max_length=5000, help_text="Needed when you disqualify the lead."
     )
 
 
-class NoteForm(LeadsForm):
+class NoteForm(Form):
     body = forms.CharField(
         label="Note",
         max_length=5000,
@@ -187,7 +179,7 @@ class NoteForm(LeadsForm):
     )
 
 
-class ConvertForm(LeadsForm):
+class ConvertForm(Form):
     title = forms.CharField(label="Deal title", max_length=200)
     expected_close_date = forms.DateField(label="Expected close date", widget=forms.DateInput(attrs={"type": "date"}))
 
@@ -199,7 +191,7 @@ class ConvertForm(LeadsForm):
 # --- the vendor's hand and rules ----------------------------------------------------------------------------------
 
 
-class OfferForm(LeadsForm):
+class OfferForm(Form):
     def __init__(self, *args, partnerships=(), **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["partnership"] = ObjectChoiceField(
@@ -214,7 +206,7 @@ class OfferForm(LeadsForm):
         ]
 
 
-class RulesForm(LeadsForm):
+class RulesForm(Form):
     sla_hours = numbers.SLA_HOURS.form_field(label="Hours to accept")
     reminder_hours = numbers.SLA_HOURS.form_field(label="Remind this many hours before the deadline")
     match_territory = forms.BooleanField(label="Match the territory partners cover", required=False)
@@ -256,7 +248,7 @@ def _codes(value: str) -> list[str]:
     return [part.strip() for part in value.replace(";", ",").split(",") if part.strip()]
 
 
-class CoverageForm(LeadsForm):
+class CoverageForm(Form):
     countries = forms.CharField(
         label="Countries", required=False, max_length=1000, help_text="ISO codes separated by commas, e.g. DE, AT, CH."
     )

@@ -7,9 +7,8 @@ from django.urls import reverse
 from notifications.kinds import Kind, register
 from vendors.models import Membership, Organization
 
-Role = Membership.Role
 VENDOR, PARTNER = Organization.Kind.VENDOR, Organization.Kind.PARTNER
-DECIDERS = (Role.ADMIN, Role.MANAGER)
+DECIDERS = Membership.MANAGER_ROLES
 
 
 def _lead_links(notifications, user):

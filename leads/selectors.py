@@ -13,6 +13,7 @@ from django.db.models import Avg, Case, Count, DurationField, Exists, F, OuterRe
 from django.utils import timezone
 
 from deals.models import DealRegistration
+from deals.selectors import without_drafts
 from leads.models import Lead, LeadEvent, LeadImport, LeadNote, LeadOffer, LeadTally
 from vendors import access
 from vendors.models import Organization
@@ -32,9 +33,8 @@ def leads_visible_to(user) -> QuerySet[Lead]:
     scope = Q(pk__in=[])
     if vendors:
         scope |= Q(vendor_id__in=vendors, source=Lead.Source.VENDOR)
-        # A partner's own lead, once registered: a draft registration is the partner's alone (deals.selectors).
-        draft = DealRegistration.Status.DRAFT
-        submitted = DealRegistration.objects.filter(pk=OuterRef("deal_id")).exclude(status=draft)
+        # A partner's own lead, once registered: a draft registration is the partner's alone.
+        submitted = without_drafts(DealRegistration.objects.filter(pk=OuterRef("deal_id")))
         scope |= Q(vendor_id__in=vendors, source=Lead.Source.PARTNER, deal__isnull=False) & Exists(submitted)
     if partners:
         scope |= Q(partner_id__in=partners)
@@ -50,8 +50,6 @@ AGES = {
     "month": ("This month", timedelta(days=30), None),
     "older": ("Older than a month", None, timedelta(days=30)),
 }
-SIDE_FIELD = {Organization.Kind.PARTNER: "partner", Organization.Kind.VENDOR: "vendor"}
-SIDE_FIELD[Organization.Kind.DISTRIBUTOR] = "distributor"
 
 
 def leads_for(
@@ -59,7 +57,7 @@ def leads_for(
 ) -> QuerySet[Lead]:
     """The leads of the current organization's side, filtered: a partner's inbox (offers waiting for an answer
     first, the soonest deadline on top), a vendor's or a distributor's leads newest first."""
-    rows = leads_visible_to(user).filter(**{SIDE_FIELD[organization.kind]: organization})
+    rows = leads_visible_to(user).filter(**organization.side_filter())
     if vendor_id:
         rows = rows.filter(vendor_id=vendor_id)
     if partner_id:

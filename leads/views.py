@@ -23,17 +23,10 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from core import lists
 from core.forms import add_service_error
+from core.views import DetailPage, can_manage, require_manager, side_view, wants_partial
 from deals import forms as deal_forms
 from deals import selectors as deal_selectors
-from deals.models import DealRegistration
 from deals.selectors import registrable_partnerships
-from deals.views import (
-    can_manage,
-    deals_view,
-    partner_catalog,
-    require_manager,
-    wants_partial,
-)
 from leads import forms, imports, selectors, services, tables
 from leads.models import Lead, LeadEvent, LeadImport
 from vendors import access
@@ -46,13 +39,11 @@ COVERAGE_PAGE_SIZE = 50
 Kind = Organization.Kind
 Status = Lead.Status
 ALL_SIDES = (Kind.PARTNER, Kind.VENDOR, Kind.DISTRIBUTOR)
-leads_view = deals_view
 
 
 def _my_leads(request):
     """The leads of the current organization's side, through the one selector."""
-    field = selectors.SIDE_FIELD[request.organization.kind]
-    return selectors.leads_visible_to(request.user).filter(**{field: request.organization})
+    return selectors.leads_visible_to(request.user).filter(**request.organization.side_filter())
 
 
 def _lead_or_404(request, pk) -> Lead:
@@ -72,7 +63,7 @@ def _filter_choices(request) -> dict:
 
 
 @require_GET
-@leads_view(*ALL_SIDES)
+@side_view(*ALL_SIDES)
 def lead_list(request):
     kind = request.organization.kind
     form = forms.LeadFilterForm(request.GET or None, kind=kind, **_filter_choices(request))
@@ -100,7 +91,7 @@ def lead_list(request):
 
 
 @require_GET
-@leads_view(Kind.VENDOR)
+@side_view(Kind.VENDOR)
 def lead_summary(request):
     """What became of the leads the vendor sent in the last 90 days: loaded into the list page after it (htmx)."""
     summary = selectors.vendor_summary(request.user, request.organization)
@@ -127,7 +118,7 @@ def _row_errors_on(form, exc: services.RowErrors) -> None:
 
 
 @require_http_methods(["GET", "POST"])
-@leads_view(Kind.VENDOR, Kind.PARTNER)
+@side_view(Kind.VENDOR, Kind.PARTNER)
 def lead_create(request):
     """A vendor's lead typed in by hand (routed at once), or a partner's own lead for one of its vendors."""
     vendor_side = request.organization.kind == Kind.VENDOR
@@ -172,7 +163,7 @@ def _recent_imports(request):
 
 
 @require_http_methods(["GET", "POST"])
-@leads_view(Kind.VENDOR)
+@side_view(Kind.VENDOR)
 def lead_import(request):
     """Upload a spreadsheet: it is checked row by row and nothing is imported until the report is confirmed."""
     require_manager(request)
@@ -207,13 +198,13 @@ def _render_import(request, staged, *, error=None, status=200):
 
 
 @require_GET
-@leads_view(Kind.VENDOR)
+@side_view(Kind.VENDOR)
 def import_detail(request, pk):
     return _render_import(request, _import_or_404(request, pk))
 
 
 @require_POST
-@leads_view(Kind.VENDOR)
+@side_view(Kind.VENDOR)
 def import_confirm(request, pk):
     staged = _import_or_404(request, pk)
     require_manager(request)
@@ -232,7 +223,7 @@ def import_confirm(request, pk):
 
 
 @require_POST
-@leads_view(Kind.VENDOR)
+@side_view(Kind.VENDOR)
 def import_discard(request, pk):
     staged = _import_or_404(request, pk)
     require_manager(request)
@@ -317,12 +308,10 @@ def _shown_to_you(request, lead, events) -> None:
             event.actor = None
             if event.kind == LeadEvent.Kind.ASSIGNED:
                 event.old_value = event.new_value = ""
-    if lead.deal_id is not None:  # the registration it became, once one may see it (a draft is the partner's alone)
-        deals = deal_selectors.deals_visible_to(request.user).filter(pk=lead.deal_id)
-        if request.organization.kind != Kind.PARTNER:
-            deals = deals.exclude(status=DealRegistration.Status.DRAFT)
-        if not deals.exists():
-            lead.deal = None
+    # The registration it became, once one may see it (a draft is the partner's alone).
+    side_deals = deal_selectors.deals_of_side(request.user, request.organization)
+    if lead.deal_id is not None and not side_deals.filter(pk=lead.deal_id).exists():
+        lead.deal = None
 
 
 def _render_detail(request, lead, *, failed=None, status=200):
@@ -369,102 +358,79 @@ def _render_detail(request, lead, *, failed=None, status=200):
     return render(request, "leads/detail.html", context, status=status)
 
 
-def _refused(request, pk):
-    """A write the partnership no longer allows: the lead's page, whose banner says why (403)."""
-    return _render_detail(request, _lead_or_404(request, pk), status=403)
+PAGE = DetailPage(
+    noun="lead",
+    get=_lead_or_404,
+    render=_render_detail,
+    read_only=read_only,
+    refusal=access.ReadOnlyPartnership,
+    route="leads:detail",
+)
+_refused = PAGE.refused
 
 
 @require_GET
-@leads_view(*ALL_SIDES)
+@side_view(*ALL_SIDES)
 def lead_detail(request, pk):
     return _render_detail(request, _lead_or_404(request, pk))
 
 
-def _lead_action(name, form_class, run, success, *, kinds, form_kwargs=None):
-    """A POST on one lead: the form, then the service; on an error the detail page again with it shown."""
-
-    @require_POST
-    @leads_view(*kinds)
-    def view(request, pk):
-        lead = _lead_or_404(request, pk)
-        if read_only(request, lead):
-            return _refused(request, pk)
-        extra = form_kwargs(request, lead) if form_kwargs else {}
-        form = form_class(request.POST, auto_id=f"{name}_%s", **extra) if form_class else None
-        if form is not None and not form.is_valid():
-            return _render_detail(request, lead, failed=(name, form), status=400)
-        try:
-            result = run(request, lead, form.cleaned_data if form is not None else {})
-        except access.ReadOnlyPartnership:
-            return _refused(request, pk)
-        except ValidationError as exc:
-            form = form or forms.LeadsForm(request.POST)
-            add_service_error(form, exc)
-            return _render_detail(request, lead, failed=(name, form), status=400)
-        messages.success(request, success(result or lead))
-        return redirect("leads:detail", pk=lead.pk)
-
-    view.__name__ = f"lead_{name}"
-    return view
+# --- the POST actions on one lead (``core.views.DetailPage.action``) -----------------------------------------------
 
 
-lead_accept = _lead_action(
+PARTNER = (Kind.PARTNER,)
+lead_accept = PAGE.action(
     "accept",
-    None,
     lambda request, lead, data: services.lead_accept(actor=request.user, lead=lead),
     lambda lead: f"{lead.reference} accepted: it is yours to work.",
-    kinds=(Kind.PARTNER,),
+    kinds=PARTNER,
 )
-lead_reject = _lead_action(
+lead_reject = PAGE.action(
     "reject",
-    forms.RejectForm,
     lambda request, lead, data: services.lead_reject(actor=request.user, lead=lead, reason=data["reason"]),
     lambda lead: f"{lead.reference} turned down; {lead.vendor.name} has been told why.",
-    kinds=(Kind.PARTNER,),
+    kinds=PARTNER,
+    form_class=forms.RejectForm,
 )
-lead_assign = _lead_action(
+lead_assign = PAGE.action(
     "assign",
-    forms.AssignForm,
     lambda request, lead, data: services.lead_assign_rep(actor=request.user, lead=lead, rep=data["rep"]),
     lambda lead: f"{lead.reference} is now with {lead.assigned_to.display_name if lead.assigned_to else 'nobody'}.",
-    kinds=(Kind.PARTNER,),
+    kinds=PARTNER,
+    form_class=forms.AssignForm,
     form_kwargs=lambda request, lead: {"reps": _reps(request, lead)},
 )
-lead_status = _lead_action(
+lead_status = PAGE.action(
     "status",
-    forms.StatusForm,
     lambda request, lead, data: services.lead_update_status(
         actor=request.user, lead=lead, status=data["status"], reason=data["reason"]
     ),
     lambda lead: f"{lead.reference} is now {lead.get_status_display().lower()}.",
-    kinds=(Kind.PARTNER,),
-)
-lead_note = _lead_action(
-    "note",
-    forms.NoteForm,
-    lambda request, lead, data: services.lead_note_add(actor=request.user, lead=lead, body=data["body"]) and lead,
-    lambda lead: "Note saved. Only your team sees it.",
-    kinds=(Kind.PARTNER,),
+    kinds=PARTNER,
+    form_class=forms.StatusForm,
 )
 
 
-def _offer(request, lead, data):
-    require_manager(request)
-    return services.lead_offer_to(actor=request.user, lead=lead, partnership=data["partnership"])
+def _note(request, lead, data):
+    services.lead_note_add(actor=request.user, lead=lead, body=data["body"])
 
 
-lead_offer = _lead_action(
+lead_note = PAGE.action(
+    "note", _note, lambda lead: "Note saved. Only your team sees it.", kinds=PARTNER, form_class=forms.NoteForm
+)
+lead_offer = PAGE.action(
     "offer",
-    forms.OfferForm,
-    _offer,
+    lambda request, lead, data: services.lead_offer_to(actor=request.user, lead=lead, partnership=data["partnership"]),
     lambda lead: f"{lead.reference} offered to {lead.partner.name} until {lead.accept_by:%d %b %Y %H:%M} UTC.",
     kinds=(Kind.VENDOR,),
+    form_class=forms.OfferForm,
     form_kwargs=lambda request, lead: {"partnerships": _offer_choices(request, lead)},
+    manager=True,
 )
 
 
 @require_http_methods(["GET", "POST"])
-@leads_view(Kind.PARTNER)
+@side_view(Kind.PARTNER)
 def lead_convert(request, pk):
     """Register a deal from a lead: the customer and contact carried over; the partner picks the products."""
     lead = _lead_or_404(request, pk)
@@ -473,7 +439,7 @@ def lead_convert(request, pk):
     if lead.partner_id != request.organization.pk or lead.status not in Lead.WORKING_STATUSES:
         messages.error(request, f"{lead.reference} is {lead.get_status_display().lower()}: it cannot be converted.")
         return redirect("leads:detail", pk=lead.pk)
-    products = partner_catalog(request, lead.partnership)
+    products = deal_selectors.partner_catalog(request.user, request.organization, lead.partnership)
     line_errors = []
     if request.method == "GET":
         form = forms.ConvertForm(initial=forms.ConvertForm.initial_for(lead))
@@ -517,7 +483,7 @@ def lead_convert(request, pk):
 
 
 @require_http_methods(["GET", "POST"])
-@leads_view(Kind.VENDOR)
+@side_view(Kind.VENDOR)
 def lead_rules(request):
     vendor = request.organization
     tiers = list(vendor_selectors.tiers_visible_to(request.user).filter(vendor=vendor).order_by("-rank", "name"))
@@ -553,7 +519,7 @@ def lead_rules(request):
 
 
 @require_http_methods(["GET", "POST"])
-@leads_view(Kind.VENDOR)
+@side_view(Kind.VENDOR)
 def lead_coverage(request, pk):
     """What one partner covers for the vendor: territory, specialisation, capacity."""
     edges = vendor_selectors.partnerships_visible_to(request.user).filter(vendor=request.organization)

@@ -1,11 +1,11 @@
 from django import forms
 
-from core.forms import ObjectChoiceField, TimeZoneField
+from core.forms import Form, ObjectChoiceField, TimeZoneField
 from notifications import services
 from notifications.models import EmailMode, NotificationPreference
 
 
-class InboxFilterForm(forms.Form):
+class InboxFilterForm(Form):
     """The inbox's filters. ``vendors`` are the ones the person's notifications came from; any other vendor id
     in the query (stale, or someone else's) is dropped, so the page shows everything instead of an error."""
 
@@ -27,7 +27,7 @@ class InboxFilterForm(forms.Form):
         return {"vendor": data.get("vendor"), "unread": bool(data.get("unread"))}
 
 
-class PreferencesForm(forms.Form):
+class PreferencesForm(Form):
     time_zone = TimeZoneField(label="Time zone", help_text="Your daily digest follows this zone.")
     digest_hour = forms.TypedChoiceField(
         coerce=int,

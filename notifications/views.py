@@ -17,6 +17,7 @@ from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from core import lists
+from core.views import wants_partial
 from notifications import kinds, selectors, services, tables
 from notifications.forms import InboxFilterForm, PreferencesForm
 from notifications.models import Receipt
@@ -25,11 +26,6 @@ from vendors.middleware import SESSION_KEY
 
 # A transparent 1×1 GIF.
 PIXEL = base64.b64decode("R0lGODlhAQABAIAAAAAAAP///yH5BAEAAAAALAAAAAABAAEAAAIBRAA7")
-
-
-def _partial(request) -> bool:
-    htmx = request.htmx
-    return bool(htmx) and not htmx.boosted and not htmx.history_restore_request
 
 
 def _next(request) -> str:
@@ -126,7 +122,7 @@ def mark_read(request, pk):
     receipt = _own_receipt(request, pk)
     read = request.POST.get("read", "1") != "0"
     services.receipt_mark_read(user=request.user, receipt=receipt, read=read)
-    if _partial(request):
+    if wants_partial(request):
         (receipt,) = tables.with_urls([receipt])
         html = tables.receipt_html(receipt, csrf_token=get_token(request), next_url=_next(request))
         response = HttpResponse(html)

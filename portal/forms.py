@@ -6,7 +6,7 @@ runs a fixed number of queries whatever it shows.
 
 from django import forms
 
-from core.forms import ObjectChoiceField
+from core.forms import Form, ObjectChoiceField
 from vendors.models import ANNUAL_REVENUE_CHOICES, Membership
 
 ROLE_CHOICES = Membership.Role.choices
@@ -15,7 +15,7 @@ ROLE_CHOICES = Membership.Role.choices
 # --- list filters (GET) ---------------------------------------------------------------------------------------
 
 
-class CatalogFilterForm(forms.Form):
+class CatalogFilterForm(Form):
     vendor = ObjectChoiceField(label="Vendor", required=False)
     q = forms.CharField(label="Search", required=False, max_length=200)
     category = forms.ChoiceField(label="Category", required=False)
@@ -42,7 +42,7 @@ class CatalogFilterForm(forms.Form):
         }
 
 
-class ResellerFilterForm(forms.Form):
+class ResellerFilterForm(Form):
     vendor = ObjectChoiceField(label="Vendor", required=False)
     q = forms.CharField(label="Search resellers", required=False, max_length=200)
 
@@ -61,7 +61,7 @@ class ResellerFilterForm(forms.Form):
         return {"vendor": data.get("vendor"), "q": (data.get("q") or "").strip()}
 
 
-class DirectorySearchForm(forms.Form):
+class DirectorySearchForm(Form):
     q = forms.CharField(label="Search vendors", required=False, max_length=200)
 
     def __init__(self, *args, **kwargs):
@@ -72,7 +72,7 @@ class DirectorySearchForm(forms.Form):
 # --- writes ------------------------------------------------------------------------------------------------
 
 
-class ApplyForm(forms.Form):
+class ApplyForm(Form):
     message = forms.CharField(
         label="Why do you want to partner with this vendor?",
         widget=forms.Textarea(attrs={"rows": 5}),
@@ -99,7 +99,7 @@ class ApplyForm(forms.Form):
             del self.fields["distributor"]
 
 
-class InviteForm(forms.Form):
+class InviteForm(Form):
     email = forms.EmailField(label="Email", max_length=254)
     role = forms.ChoiceField(label="Role", choices=ROLE_CHOICES, initial=Membership.Role.MEMBER)
 
@@ -109,11 +109,11 @@ class InviteForm(forms.Form):
         self.fields["email"].widget.attrs.update({"autocomplete": "off", "placeholder": "name@company.com"})
 
 
-class RoleForm(forms.Form):
+class RoleForm(Form):
     role = forms.ChoiceField(label="Role", choices=ROLE_CHOICES)
 
 
-class InvitationSignupForm(forms.Form):
+class InvitationSignupForm(Form):
     """A new account for the invited email. Field names match the service's errors."""
 
     first_name = forms.CharField(

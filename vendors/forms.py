@@ -8,23 +8,14 @@ queries.
 from django import forms
 
 from core import numbers
-from core.forms import ObjectChoiceField
+from core.forms import Form, ObjectChoiceField
 from vendors.models import Partnership
 from vendors.money import CURRENCY_CHOICES, PRICE_ERRORS
-
-
-class ConsoleForm(forms.Form):
-    """Labels without a trailing colon, as everywhere in Onepane."""
-
-    def __init__(self, *args, **kwargs):
-        kwargs.setdefault("label_suffix", "")
-        super().__init__(*args, **kwargs)
-
 
 # --- the partner list and the catalog: GET filters ----------------------------------------------------------
 
 
-class PartnerFilterForm(ConsoleForm):
+class PartnerFilterForm(Form):
     q = forms.CharField(label="Search partners", required=False, max_length=200)
     status = forms.ChoiceField(
         label="Status", required=False, choices=[("", "Any status"), *Partnership.Status.choices]
@@ -57,7 +48,7 @@ class PartnerFilterForm(ConsoleForm):
 PRODUCT_STATES = [("", "Active and retired"), ("active", "Active"), ("retired", "Retired")]
 
 
-class CatalogFilterForm(ConsoleForm):
+class CatalogFilterForm(Form):
     q = forms.CharField(label="Search products", required=False, max_length=200)
     category = forms.ChoiceField(label="Category", required=False)
     state = forms.ChoiceField(label="Availability", required=False, choices=PRODUCT_STATES)
@@ -80,7 +71,7 @@ class CatalogFilterForm(ConsoleForm):
 # --- partnership actions ------------------------------------------------------------------------------------
 
 
-class ApproveForm(ConsoleForm):
+class ApproveForm(Form):
     def __init__(self, data=None, *, tiers=(), distributors=(), **kwargs):
         super().__init__(data, **kwargs)
         self.fields["tier"] = ObjectChoiceField(
@@ -95,7 +86,7 @@ class ApproveForm(ConsoleForm):
         )
 
 
-class DeclineForm(ConsoleForm):
+class DeclineForm(Form):
     reason = forms.CharField(
         label="Reason",
         widget=forms.Textarea(attrs={"rows": 3}),
@@ -105,7 +96,7 @@ class DeclineForm(ConsoleForm):
     )
 
 
-class TierChangeForm(ConsoleForm):
+class TierChangeForm(Form):
     def __init__(self, data=None, *, tiers=(), **kwargs):
         super().__init__(data, **kwargs)
         self.fields["tier"] = ObjectChoiceField(
@@ -113,7 +104,7 @@ class TierChangeForm(ConsoleForm):
         )
 
 
-class SuspendForm(ConsoleForm):
+class SuspendForm(Form):
     reason = forms.CharField(
         label="Reason",
         widget=forms.Textarea(attrs={"rows": 3}),
@@ -123,11 +114,11 @@ class SuspendForm(ConsoleForm):
     )
 
 
-class ReactivateForm(ConsoleForm):
+class ReactivateForm(Form):
     pass
 
 
-class EndForm(ConsoleForm):
+class EndForm(Form):
     reason = forms.CharField(
         label="Reason",
         widget=forms.Textarea(attrs={"rows": 3}),
@@ -144,7 +135,7 @@ class EndForm(ConsoleForm):
 # --- program, tiers, catalog --------------------------------------------------------------------------------
 
 
-class ProgramForm(ConsoleForm):
+class ProgramForm(Form):
     accepts_applications = forms.BooleanField(
         label="Accept applications",
         required=False,
@@ -159,7 +150,7 @@ class ProgramForm(ConsoleForm):
     )
 
 
-class TierForm(ConsoleForm):
+class TierForm(Form):
     name = forms.CharField(label="Name", max_length=80)
     rank = numbers.RANK.form_field(label="Rank", initial=0, help_text="Higher ranks are better tiers.")
     discount_percent = numbers.PERCENT.form_field(label="Discount off list price (%)")
@@ -178,7 +169,7 @@ class TierForm(ConsoleForm):
     )
 
 
-class ProductForm(ConsoleForm):
+class ProductForm(Form):
     sku = forms.CharField(label="SKU", max_length=64, help_text="Letters, digits, . _ - /; unique in your catalog.")
     name = forms.CharField(label="Name", max_length=200)
     description = forms.CharField(label="Description", required=False, widget=forms.Textarea(attrs={"rows": 4}))

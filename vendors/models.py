@@ -43,6 +43,9 @@ class Organization(models.Model):
         ACTIVE = "active", "Active"
         SUSPENDED = "suspended", "Suspended"
 
+    # The column of a tenant row (a partnership, a deal, a lead) that names the organization on each side of it.
+    SIDE_FIELD = {Kind.PARTNER: "partner", Kind.VENDOR: "vendor", Kind.DISTRIBUTOR: "distributor"}
+
     name = models.CharField(max_length=200)
     slug = models.SlugField(max_length=80, unique=True)
     kind = models.CharField(max_length=12, choices=Kind.choices)
@@ -84,6 +87,11 @@ class Organization(models.Model):
     def is_distributor(self):
         return self.kind == self.Kind.DISTRIBUTOR
 
+    def side_filter(self) -> dict:
+        """The filter of the rows on this organization's side: ``rows.filter(**organization.side_filter())`` keeps a
+        partner's deals, a vendor's, or those of a distributor's resellers."""
+        return {self.SIDE_FIELD[self.kind]: self}
+
     @property
     def initials(self):
         return "".join(word[0] for word in self.name.split()[:2]).upper()
@@ -94,6 +102,10 @@ class Membership(models.Model):
         ADMIN = "admin", "Admin"
         MANAGER = "manager", "Manager"
         MEMBER = "member", "Member"
+
+    # Who decides for an organization (approves, sets rules, manages its channel): its admins and managers.
+    # Members read.
+    MANAGER_ROLES = (Role.ADMIN, Role.MANAGER)
 
     organization = models.ForeignKey(Organization, on_delete=models.CASCADE, related_name="memberships")
     user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="memberships")
@@ -108,6 +120,10 @@ class Membership(models.Model):
 
     def __str__(self):
         return f"{self.user} in {self.organization} ({self.role})"
+
+    @property
+    def is_manager(self) -> bool:
+        return self.role in self.MANAGER_ROLES
 
 
 class Invitation(models.Model):

@@ -9,7 +9,7 @@ from vendors.models import Membership, Organization
 
 Role = Membership.Role
 VENDOR, PARTNER, DISTRIBUTOR = Organization.Kind.VENDOR, Organization.Kind.PARTNER, Organization.Kind.DISTRIBUTOR
-DECIDERS = (Role.ADMIN, Role.MANAGER)
+DECIDERS = Membership.MANAGER_ROLES
 
 
 def _application_link(notification, user):

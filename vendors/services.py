@@ -55,7 +55,7 @@ Role = Membership.Role
 Status = Partnership.Status
 Kind = Organization.Kind
 
-MANAGER_ROLES = (Role.ADMIN, Role.MANAGER)
+MANAGER_ROLES = Membership.MANAGER_ROLES
 
 
 # --- who may act ---------------------------------------------------------------------------------------

@@ -6,14 +6,10 @@ which refuse members (``PermissionDenied`` → 403). Views check the role first 
 is a 403 whatever the form holds.
 """
 
-from functools import wraps
-
 from django.contrib import messages
-from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.db.models import Count, Q
-from django.http import Http404
 from django.middleware.csrf import get_token
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -23,14 +19,14 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from core import lists
 from core.forms import add_service_error
+from core.views import can_manage, require_manager, side_view, wants_partial
 from notifications import selectors as notification_selectors
 from vendors import forms, selectors, services, tables
 from vendors.access import get_or_404
-from vendors.models import Membership, Organization, Partnership
+from vendors.models import Organization, Partnership
 from vendors.money import partner_price, quantize
 
 PAGE_SIZE = 50
-MANAGER_ROLES = (Membership.Role.ADMIN, Membership.Role.MANAGER)
 CURRENT_STATUSES = (Partnership.Status.ACTIVE, Partnership.Status.SUSPENDED)
 # Which action forms the partnership page offers in each status.
 ACTION_STATUSES = {
@@ -45,40 +41,12 @@ ACTION_STATUSES = {
 
 # --- who may use the console --------------------------------------------------------------------------------
 
-
-def console_view(view):
-    """Logged in, working in a vendor organization; otherwise 404 (the console does not exist for them)."""
-
-    @login_required
-    @wraps(view)
-    def wrapper(request, *args, **kwargs):
-        organization = getattr(request, "organization", None)
-        if organization is None or organization.kind != Organization.Kind.VENDOR:
-            raise Http404("No such page.")
-        return view(request, *args, **kwargs)
-
-    return wrapper
-
-
-def can_manage(request) -> bool:
-    membership = getattr(request, "membership", None)
-    return request.user.is_superuser or (membership is not None and membership.role in MANAGER_ROLES)
-
-
-def require_manager(request) -> None:
-    """Members read the console; only admins and managers act (the services check this again)."""
-    if not can_manage(request):
-        raise PermissionDenied("Only your organization's admins and managers can do this.")
+# Logged in, working in a vendor organization; otherwise 404 (the console does not exist for them).
+console_view = side_view(Organization.Kind.VENDOR)
 
 
 def _paginate(request, queryset):
     return Paginator(queryset, PAGE_SIZE).get_page(request.GET.get("page"))
-
-
-def wants_partial(request) -> bool:
-    """An htmx request from the page's own filters: answer with the results table only."""
-    htmx = request.htmx
-    return bool(htmx) and not htmx.boosted and not htmx.history_restore_request
 
 
 def _partial(request, template, context):
