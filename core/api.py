@@ -3,6 +3,11 @@
 The API is a thin layer over the same selectors and services as the HTML. Services raise Django's
 ``ValidationError`` and ``PermissionDenied``; the exception handler below turns them into the answers an
 API client expects: 400 with field errors (field names as in the request body), 403.
+
+Every 400 for bad input has one shape, whichever app answers: ``{"<field>": ["message", ...]}``, keyed by the field
+of the request body or query string (``non_field_errors`` for errors of no one field). An error inside a field (an
+item of a list, a key of an object) is named at the start of its message: ``{"leads": ["Item 3: country: ..."]}``.
+``field_errors`` lays any error out so, and the exception handler applies it to every ``ValidationError``.
 """
 
 from decimal import Decimal
@@ -49,8 +54,34 @@ def validation_error_detail(exc: DjangoValidationError) -> dict[str, list[str]]:
     return {api_settings.NON_FIELD_ERRORS_KEY: list(exc.messages)}
 
 
+def error_messages(errors, prefix: str = "") -> list[str]:
+    """The messages of one field's errors, flat: an item of a list is named by its number (from 1), a key of an
+    object by its name, at the start of the message (``"Item 2: quantity: Ensure this value is ..."``)."""
+    if isinstance(errors, dict):
+        found = []
+        for key, value in errors.items():
+            where = f"Item {int(key) + 1}" if str(key).isdigit() else str(key)
+            found += error_messages(value, f"{prefix}{where}: ")
+        return found
+    if isinstance(errors, list | tuple):
+        if any(isinstance(error, dict) for error in errors):  # a list of objects': one entry per item, in order
+            numbered = enumerate(errors, start=1)
+            return [message for n, error in numbered for message in error_messages(error, f"{prefix}Item {n}: ")]
+        return [message for error in errors for message in error_messages(error, prefix)]
+    return [f"{prefix}{errors}"]
+
+
+def field_errors(detail) -> dict[str, list[str]]:
+    """A ``ValidationError``'s detail (a serializer's ``errors``, or what a view raised) in the API's one shape for
+    bad input: ``{"<field>": ["message", ...]}``; errors of no one field under ``non_field_errors``."""
+    if isinstance(detail, dict):
+        return {str(name): error_messages(errors) for name, errors in detail.items()}
+    return {api_settings.NON_FIELD_ERRORS_KEY: error_messages(detail)}
+
+
 def exception_handler(exc, context):
-    """DRF's handler, plus the two exceptions our services raise.
+    """DRF's handler, plus the two exceptions our services raise, and every 400 for bad input in one shape
+    (``field_errors``).
 
     A 404 says only "Not found.": the same answer for a row that is not there and one the caller may not see.
     """
@@ -60,7 +91,18 @@ def exception_handler(exc, context):
         exc = exceptions.ValidationError(validation_error_detail(exc))
     elif isinstance(exc, DjangoPermissionDenied):
         exc = exceptions.PermissionDenied(str(exc) or None)
+    if isinstance(exc, exceptions.ValidationError):
+        exc = exceptions.ValidationError(field_errors(exc.detail))
     return drf_exception_handler(exc, context)
+
+
+def validated_input(serializer_class, request, *, partial: bool = False) -> dict:
+    """The request body, validated by ``serializer_class``: a number or boolean where it says string is refused
+    (``refuse_loose_types``), and so is anything else it does not accept (a 400 in the one shape)."""
+    serializer = serializer_class(data=request.data, partial=partial)
+    refuse_loose_types(serializer)
+    serializer.is_valid(raise_exception=True)
+    return dict(serializer.validated_data)
 
 
 def refuse_loose_types(serializer) -> None:
@@ -203,8 +245,10 @@ ERROR_SCHEMAS = {
     "ValidationError": {
         "type": "object",
         "description": (
-            "Field errors, keyed by the field of the request body or query string; `non_field_errors` for errors "
-            "of no one field; `detail` for a request that cannot be read at all (e.g. malformed JSON)."
+            "Field errors, keyed by the field of the request body or query string, each a list of messages; "
+            "`non_field_errors` for errors of no one field. An error inside a field (an item of a list, a key of an "
+            'object) is named at the start of its message: `{"leads": ["Item 3: country: ..."]}`. `detail` alone '
+            "for a request that cannot be read at all (e.g. malformed JSON)."
         ),
         "properties": {
             "detail": {"type": "string"},

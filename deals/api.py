@@ -23,7 +23,7 @@ from rest_framework.permissions import SAFE_METHODS
 from rest_framework.response import Response
 
 from core import numbers
-from core.api import current_organization, query_filters, refuse_loose_types, require_organization
+from core.api import current_organization, query_filters, require_organization, validated_input
 from core.serializer_fields import CountryField
 from deals import selectors, services
 from deals.models import (
@@ -473,13 +473,6 @@ class DealExtensionDecisionSerializer(serializers.Serializer):
     response = _optional_text(TEXT_MAX, help_text="The partner sees this.")
 
 
-def _input(serializer_class, request, *, partial=False) -> dict:
-    serializer = serializer_class(data=request.data, partial=partial)
-    refuse_loose_types(serializer)
-    serializer.is_valid(raise_exception=True)
-    return dict(serializer.validated_data)
-
-
 # --- the viewset --------------------------------------------------------------------------------------------
 
 DEAL = VendorDealSerializer  # the schema documents the vendor's view: its vendor-only fields are optional
@@ -626,7 +619,7 @@ class DealViewSet(ScopedViewSet):
         partner = require_organization(request)
         if partner.kind != Organization.Kind.PARTNER:
             raise PermissionDenied("Only partners register deals.")
-        data = _input(DealCreateSerializer, request)
+        data = validated_input(DealCreateSerializer, request)
         vendor = (
             vendor_selectors.organizations_visible_to(request.user)
             .filter(pk=data.pop("vendor"), kind=Organization.Kind.VENDOR)
@@ -640,7 +633,7 @@ class DealViewSet(ScopedViewSet):
     def partial_update(self, request, pk=None):
         deal = self.get_object()
         self._require_partner(deal)
-        changes = _input(DealUpdateSerializer, request, partial=True)
+        changes = validated_input(DealUpdateSerializer, request, partial=True)
         deal = services.deal_update(actor=request.user, deal=deal, changes=changes)
         return Response(self._fresh(deal))
 
@@ -657,7 +650,7 @@ class DealViewSet(ScopedViewSet):
     def approve(self, request, pk=None):
         deal = self.get_object()
         self._require_vendor_manager(deal)
-        data = _input(DealApproveSerializer, request)
+        data = validated_input(DealApproveSerializer, request)
         services.deal_approve(actor=request.user, deal=deal, protection_days=data["protection_days"], note=data["note"])
         return Response(self._fresh(deal))
 
@@ -666,7 +659,7 @@ class DealViewSet(ScopedViewSet):
     def reject(self, request, pk=None):
         deal = self.get_object()
         self._require_vendor_manager(deal)
-        data = _input(DealRejectSerializer, request)
+        data = validated_input(DealRejectSerializer, request)
         services.deal_reject(actor=request.user, deal=deal, reason=data["reason"])
         return Response(self._fresh(deal))
 
@@ -675,7 +668,7 @@ class DealViewSet(ScopedViewSet):
     def request_info(self, request, pk=None):
         deal = self.get_object()
         self._require_vendor_manager(deal)
-        data = _input(DealRequestInfoSerializer, request)
+        data = validated_input(DealRequestInfoSerializer, request)
         services.deal_request_info(actor=request.user, deal=deal, question=data["question"])
         return Response(self._fresh(deal))
 
@@ -694,7 +687,7 @@ class DealViewSet(ScopedViewSet):
     def comments(self, request, pk=None):
         deal = self.get_object()
         if request.method == "POST":
-            data = _input(DealCommentInputSerializer, request)
+            data = validated_input(DealCommentInputSerializer, request)
             comment = services.deal_comment(actor=request.user, deal=deal, body=data["body"])
             comment = selectors.thread(request.user, deal).get(pk=comment.pk)
             return Response(DealCommentSerializer(comment).data, status=status.HTTP_201_CREATED)
@@ -721,7 +714,7 @@ class DealViewSet(ScopedViewSet):
         deal = self.get_object()
         if request.method == "POST":
             self._require_partner(deal)
-            upload = _input(DealAttachmentUploadSerializer, request)["file"]
+            upload = validated_input(DealAttachmentUploadSerializer, request)["file"]
             attachment = services.deal_attach(actor=request.user, deal=deal, upload=upload)  # errors name "file"
             attachment = (
                 selectors.attachments_visible_to(request.user)
@@ -746,7 +739,7 @@ class DealViewSet(ScopedViewSet):
     def extension_request(self, request, pk=None):
         deal = self.get_object()
         self._require_partner(deal)
-        data = _input(DealExtensionRequestInputSerializer, request)
+        data = validated_input(DealExtensionRequestInputSerializer, request)
         extension = services.deal_request_extension(
             actor=request.user, deal=deal, days=data["days"], reason=data["reason"]
         )
@@ -759,7 +752,7 @@ class DealViewSet(ScopedViewSet):
     def extension_decision(self, request, pk=None):
         deal = self.get_object()
         self._require_vendor_manager(deal)
-        data = _input(DealExtensionDecisionSerializer, request)
+        data = validated_input(DealExtensionDecisionSerializer, request)
         services.deal_decide_extension(actor=request.user, deal=deal, grant=data["grant"], response=data["response"])
         return Response(self._fresh(deal))
 

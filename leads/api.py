@@ -22,7 +22,6 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Q
 from django.urls import reverse
 from drf_spectacular.utils import (
-    OpenApiResponse,
     extend_schema,
     extend_schema_field,
     extend_schema_serializer,
@@ -32,9 +31,10 @@ from rest_framework import exceptions, serializers, status
 from rest_framework.decorators import action
 from rest_framework.permissions import SAFE_METHODS
 from rest_framework.response import Response
+from rest_framework.settings import api_settings
 
 from core import numbers
-from core.api import current_organization, query_filters, refuse_loose_types, require_organization
+from core.api import current_organization, query_filters, require_organization, validated_input
 from core.serializer_fields import CountryField
 from deals import selectors as deal_selectors
 from deals.api import LinesField, ProductRefSerializer
@@ -419,57 +419,19 @@ class LeadCoverageInputSerializer(serializers.Serializer):
     accepts_leads = serializers.BooleanField(default=True)
 
 
-def _messages(errors, prefix="") -> list[str]:
-    """The messages of a field's errors, flat: a list's item errors say which item (numbered from 1)."""
-    if isinstance(errors, dict):
-        found = []
-        for key, value in errors.items():
-            where = f"Item {int(key) + 1}" if str(key).isdigit() else str(key)
-            found += _messages(value, f"{prefix}{where}: ")
-        return found
-    if isinstance(errors, list | tuple):
-        return [message for error in errors for message in _messages(error, prefix)]
-    return [f"{prefix}{errors}"]
-
-
-def _input(serializer_class, request, *, partial=False) -> dict:
-    """The valid input; else a 400 with each field's messages as a list of strings (as the schema says)."""
-    serializer = serializer_class(data=request.data, partial=partial)
-    refuse_loose_types(serializer)
-    if not serializer.is_valid():
-        errors = serializer.errors
-        if isinstance(errors, dict):
-            raise serializers.ValidationError({name: _messages(value) for name, value in errors.items()})
-        raise serializers.ValidationError(_messages(errors))
-    return dict(serializer.validated_data)
-
-
-ROW_ERRORS = {
-    "type": "object",
-    "description": "Nothing was created. `rows`: the errors of each row (numbered from 1), by field; "
-    "`leads`: an error of the whole list (e.g. more than 1,000 leads).",
-    "properties": {
-        "detail": {"type": "string"},
-        "leads": {"type": "array", "items": {"type": "string"}},
-        "rows": {
-            "type": "object",
-            "additionalProperties": {
-                "type": "object",
-                "additionalProperties": {"type": "array", "items": {"type": "string"}},
-            },
-        },
-    },
-}
+NON_FIELD_ERRORS = api_settings.NON_FIELD_ERRORS_KEY
 
 
 def _rows_error(rows: dict) -> exceptions.ValidationError:
-    count = len(rows)
+    """The errors of a bulk call's rows (``{row number: {field: message}}``, rows from 1), in the one shape: under
+    ``leads``, each message naming its item and field (``"Item 3: country: ..."``)."""
     return exceptions.ValidationError(
         {
-            "detail": f"{count} row{'s' if count != 1 else ''} not valid: no lead was created.",
-            "rows": {
-                str(n): {field: [str(msg)] for field, msg in errors.items()} for n, errors in sorted(rows.items())
-            },
+            "leads": [
+                f"Item {n}: {message}" if field == NON_FIELD_ERRORS else f"Item {n}: {field}: {message}"
+                for n, errors in sorted(rows.items())
+                for field, message in errors.items()
+            ]
         }
     )
 
@@ -503,12 +465,6 @@ def _lead_row(item) -> tuple[dict, dict[str, str]]:
 
 
 # --- the viewsets -------------------------------------------------------------------------------------------
-
-SIDES = {
-    Organization.Kind.VENDOR: "vendor_id",
-    Organization.Kind.PARTNER: "partner_id",
-    Organization.Kind.DISTRIBUTOR: "distributor_id",
-}
 
 
 @extend_schema_view(
@@ -580,7 +536,7 @@ class LeadViewSet(ScopedViewSet):
         organization = current_organization(self.request)
         if organization is None:
             return Lead.objects.none()
-        queryset = queryset.filter(**{SIDES[organization.kind]: organization.pk})
+        queryset = queryset.filter(**organization.side_filter())
         if "vendor" in filters:
             queryset = queryset.filter(vendor_id=filters["vendor"])
         if "status" in filters:
@@ -685,10 +641,11 @@ class LeadViewSet(ScopedViewSet):
 
     @extend_schema(
         summary=f"Send up to {MAX_BULK:,} leads at once (vendors)",
-        description="All of them or, when any row is not valid, none (the answer names each row's errors). They are "
-        "routed at once: each lead in the answer says who it was offered to and why.",
+        description="All of them or, when any row is not valid, none: the 400 names each row's errors under `leads` "
+        "(`Item 3: country: ...`, rows numbered from 1). They are routed at once: each lead in the answer says who it "
+        "was offered to and why.",
         request=BulkLeadsSerializer,
-        responses={201: BulkLeadsResultSerializer, 400: OpenApiResponse(ROW_ERRORS, description="Nothing created.")},
+        responses={201: BulkLeadsResultSerializer},
     )
     @action(detail=False, methods=["post"])
     def bulk(self, request):
@@ -730,7 +687,7 @@ class LeadViewSet(ScopedViewSet):
     def offer(self, request, pk=None):
         lead = self.get_object()
         self._require_vendor_manager(lead.vendor)
-        data = _input(LeadOfferInputSerializer, request)
+        data = validated_input(LeadOfferInputSerializer, request)
         partnership = (
             vendor_selectors.partnerships_visible_to(request.user)
             .filter(pk=data["partnership"], vendor_id=lead.vendor_id)
@@ -762,7 +719,7 @@ class LeadViewSet(ScopedViewSet):
     def reject(self, request, pk=None):
         lead = self.get_object()
         self._require_partner(lead)
-        data = _input(LeadRejectSerializer, request)
+        data = validated_input(LeadRejectSerializer, request)
         services.lead_reject(actor=request.user, lead=lead, reason=data["reason"])
         return Response(status=status.HTTP_204_NO_CONTENT)
 
@@ -775,7 +732,7 @@ class LeadViewSet(ScopedViewSet):
     def assign(self, request, pk=None):
         lead = self.get_object()
         self._require_partner(lead)
-        data = _input(LeadAssignSerializer, request)
+        data = validated_input(LeadAssignSerializer, request)
         rep = None
         if data["rep"] is not None:
             membership = (
@@ -799,7 +756,7 @@ class LeadViewSet(ScopedViewSet):
     def change_status(self, request, pk=None):
         lead = self.get_object()
         self._require_partner(lead)
-        data = _input(LeadProgressSerializer, request)
+        data = validated_input(LeadProgressSerializer, request)
         lead = services.lead_update_status(actor=request.user, lead=lead, status=data["status"], reason=data["reason"])
         return Response(self._fresh(lead))
 
@@ -814,7 +771,7 @@ class LeadViewSet(ScopedViewSet):
     def convert(self, request, pk=None):
         lead = self.get_object()
         self._require_partner(lead)
-        data = _input(LeadConvertSerializer, request)
+        data = validated_input(LeadConvertSerializer, request)
         deal = services.lead_convert(actor=request.user, lead=lead, **data)
         return Response(self._fresh(lead), status=status.HTTP_201_CREATED, headers={"Location": _deal_path(deal.pk)})
 
@@ -874,7 +831,7 @@ class LeadViewSet(ScopedViewSet):
         vendor = self._current_vendor()
         if request.method != "GET":
             self._require_vendor_manager(vendor)
-            data = _input(LeadRulesInputSerializer, request, partial=request.method == "PATCH")
+            data = validated_input(LeadRulesInputSerializer, request, partial=request.method == "PATCH")
             services.lead_rules_update(actor=request.user, vendor=vendor, **data)
         return Response(LeadRulesSerializer(services.rules_for(vendor)).data)
 
@@ -925,7 +882,7 @@ class LeadCoverageViewSet(ScopedViewSet):
         if partnership.vendor_id not in access.organization_ids(request.user):
             raise PermissionDenied("The vendor sets its partners' coverage.")
         require_role(request.user, partnership.vendor, MANAGER_ROLES)
-        data = _input(LeadCoverageInputSerializer, request)
+        data = validated_input(LeadCoverageInputSerializer, request)
         services.lead_coverage_update(actor=request.user, partnership=partnership, **data)
         return Response(LeadCoverageSerializer(self._coverage(self.visible().get(pk=partnership.pk))).data)
 

@@ -21,8 +21,8 @@ from core.api import (
     Pagination,
     current_organization,
     query_filters,
-    refuse_loose_types,
     require_organization,
+    validated_input,
 )
 from core.serializer_fields import CountryField
 from vendors import selectors, services
@@ -292,13 +292,6 @@ class ProductInputSerializer(serializers.Serializer):
     active = serializers.BooleanField(default=True)
 
 
-def _input(serializer_class, request, *, partial=False) -> dict:
-    serializer = serializer_class(data=request.data, partial=partial)
-    refuse_loose_types(serializer)
-    serializer.is_valid(raise_exception=True)
-    return dict(serializer.validated_data)
-
-
 # --- resolving ids from a request body (through the selectors) ----------------------------------------------
 
 OWN_TIER = "Choose one of your own tiers."
@@ -417,7 +410,7 @@ class PartnershipViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, Scope
 
     def create(self, request):
         partner = require_organization(request)
-        data = _input(ApplySerializer, request)
+        data = validated_input(ApplySerializer, request)
         vendor = _apply_vendor(request.user, data["vendor"])
         partnership = services.partnership_apply(
             actor=request.user,
@@ -443,7 +436,7 @@ class PartnershipViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, Scope
     def approve(self, request, pk=None):
         partnership = self.get_object()
         self._require_vendor_manager(partnership)
-        data = _input(ApproveSerializer, request)
+        data = validated_input(ApproveSerializer, request)
         services.partnership_approve(
             actor=request.user,
             partnership=partnership,
@@ -456,7 +449,7 @@ class PartnershipViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, Scope
     @action(detail=True, methods=["post"])
     def decline(self, request, pk=None):
         partnership = self.get_object()
-        data = _input(DeclineSerializer, request)
+        data = validated_input(DeclineSerializer, request)
         services.partnership_decline(actor=request.user, partnership=partnership, reason=data["reason"])
         return Response(self._fresh(partnership))
 
@@ -465,7 +458,7 @@ class PartnershipViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, Scope
     def change_tier(self, request, pk=None):
         partnership = self.get_object()
         self._require_vendor_manager(partnership)
-        data = _input(TierChoiceSerializer, request)
+        data = validated_input(TierChoiceSerializer, request)
         services.partnership_change_tier(
             actor=request.user, partnership=partnership, tier=_tier(request.user, data["tier"])
         )
@@ -475,7 +468,7 @@ class PartnershipViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, Scope
     @action(detail=True, methods=["post"])
     def suspend(self, request, pk=None):
         partnership = self.get_object()
-        data = _input(SuspendSerializer, request)
+        data = validated_input(SuspendSerializer, request)
         services.partnership_suspend(actor=request.user, partnership=partnership, reason=data["reason"])
         return Response(self._fresh(partnership))
 
@@ -490,7 +483,7 @@ class PartnershipViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, Scope
     @action(detail=True, methods=["post"])
     def end(self, request, pk=None):
         partnership = self.get_object()
-        data = _input(EndSerializer, request)
+        data = validated_input(EndSerializer, request)
         services.partnership_end(actor=request.user, partnership=partnership, reason=data["reason"])
         return Response(self._fresh(partnership))
 
@@ -530,12 +523,12 @@ class TierViewSet(
 
     def create(self, request):
         vendor = require_organization(request)
-        tier = services.tier_create(actor=request.user, vendor=vendor, **_input(TierInputSerializer, request))
+        tier = services.tier_create(actor=request.user, vendor=vendor, **validated_input(TierInputSerializer, request))
         return Response(self.get_serializer(tier).data, status=status.HTTP_201_CREATED)
 
     def update(self, request, pk=None, partial=False):
         tier = self.get_object()
-        fields = _input(TierInputSerializer, request, partial=partial)
+        fields = validated_input(TierInputSerializer, request, partial=partial)
         tier = services.tier_update(actor=request.user, tier=tier, **fields)
         return Response(self.get_serializer(tier).data)
 
@@ -589,12 +582,14 @@ class ProductViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ScopedVie
 
     def create(self, request):
         vendor = require_organization(request)
-        product = services.product_create(actor=request.user, vendor=vendor, **_input(ProductInputSerializer, request))
+        product = services.product_create(
+            actor=request.user, vendor=vendor, **validated_input(ProductInputSerializer, request)
+        )
         return Response(self._fresh(product), status=status.HTTP_201_CREATED)
 
     def update(self, request, pk=None, partial=False):
         product = self.get_object()
-        fields = _input(ProductInputSerializer, request, partial=partial)
+        fields = validated_input(ProductInputSerializer, request, partial=partial)
         product = services.product_update(actor=request.user, product=product, **fields)
         return Response(self._fresh(product))
 

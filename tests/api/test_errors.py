@@ -11,13 +11,17 @@ from django.middleware.csrf import CsrfViewMiddleware
 from django.test import RequestFactory
 from django.urls import URLPattern, URLResolver, resolve, reverse
 from drf_spectacular.generators import SchemaGenerator
+from rest_framework import exceptions
 from rest_framework.test import APIClient
 
+from core import places
+from core.api import exception_handler, field_errors
 from core.errors import server_error
 from deals.api import DealViewSet
 from identity.tokens import token_create
+from leads.models import Lead, LeadCoverage
 from portal import urls_api
-from tests.api.helpers import API
+from tests.api.helpers import API, errors
 from tests.api.test_deals import register
 from vendors.api import TierViewSet
 
@@ -307,3 +311,61 @@ def test_a_csrf_failure_under_the_api_is_json(channel, deal):
     assert assert_json_error(refused(f"{API}/anything/"), 403).startswith("CSRF Failed:")
     html = refused("/deals/")
     assert html.status_code == 403 and html["Content-Type"].startswith("text/html")
+
+
+# --- bad input: one shape, whichever app answers ---------------------------------------------------------------
+
+
+def test_bad_input_is_a_400_in_one_shape_in_deals_and_leads(channel, deal):
+    """Each field with a list of messages; an error inside a field names its item at the start of the message; a
+    body that is not an object is an error of no one field. Deals and leads answer alike (a bulk call's rows were
+    an object of objects, and a list's items were numbered one way in deals and another in leads)."""
+    LeadCoverage.objects.create(partnership=channel.initech_acme, vendor=channel.acme, countries=["US"])
+    partner, vendor = client_as(channel, "partner_admin"), client_as(channel, "vendor")
+    lead = {"company": "Waystar Health", "contact_name": "Ana Diaz", "country": "US"}
+    answers = [
+        (
+            partner.patch(f"{API}/deals/{deal.pk}/", {"lines": [{"product": channel.acme_router.pk, "quantity": 0}]}),
+            {"lines": ["Line 1: quantity: Ensure this value is greater than or equal to 1."]},
+        ),
+        (vendor.patch(f"{API}/leads/rules/", {"tiers": ["x"]}), {"tiers": ["Item 1: A valid integer is required."]}),
+        (
+            vendor.post(f"{API}/leads/bulk/", {"leads": [lead, {**lead, "country": "Germany"}]}),
+            {"leads": [f"Item 2: country: {places.COUNTRY_ERROR}"]},
+        ),
+        (
+            partner.post(f"{API}/deals/", [1, 2]),
+            {"non_field_errors": ["Invalid data. Expected a dictionary, but got list."]},
+        ),
+        (vendor.post(f"{API}/leads/", [1, 2]), {"non_field_errors": ["Expected an object with the lead's fields."]}),
+        (partner.get(f"{API}/deals/", {"status": "zz"}), {"status": ['"zz" is not a valid choice.']}),
+        (vendor.get(f"{API}/leads/", {"status": "zz"}), {"status": ['"zz" is not a valid choice.']}),
+    ]
+    for response, expected in answers:
+        assert errors(response) == expected, response.request["PATH_INFO"]
+    assert not Lead.objects.exists()
+
+
+def test_field_errors_lays_out_any_validation_error_in_the_one_shape():
+    assert field_errors({"regions": {0: ["Not a valid string."]}, "email": {"digest": ["Choose one."]}}) == {
+        "regions": ["Item 1: Not a valid string."],
+        "email": ["digest: Choose one."],
+    }
+    assert field_errors({"lines": [{}, {"quantity": ["Too many."]}]}) == {"lines": ["Item 2: quantity: Too many."]}
+    assert field_errors(["Nope."]) == {"non_field_errors": ["Nope."]}
+    response = exception_handler(exceptions.ValidationError("Nope."), {})
+    assert (response.status_code, response.data) == (400, {"non_field_errors": ["Nope."]})
+
+
+def test_every_400_of_the_schema_is_the_one_validation_error():
+    """No operation documents a 400 of its own shape: each refers to ``ValidationError`` (``core.api``)."""
+    schema = SchemaGenerator(patterns=None).get_schema(request=None, public=True)
+    documented = 0
+    for path, operations in schema["paths"].items():
+        for method, operation in operations.items():
+            if "400" in operation.get("responses", {}):
+                content = operation["responses"]["400"]["content"]["application/json"]
+                assert content["schema"] == {"$ref": "#/components/schemas/ValidationError"}, (method, path)
+                documented += 1
+    assert documented > 40
+    assert "ValidationError" in schema["components"]["schemas"]

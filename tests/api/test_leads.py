@@ -196,30 +196,32 @@ def test_bulk_with_one_bad_row_writes_nothing_and_names_the_row(api, leads_chann
     batch[2]["country"] = "Germany"
     batch[4]["products"] = ["ACM-R100", "NOPE-9"]
     body = errors(api(c.acme_manager).post(BULK, {"leads": batch}, format="json"))
-    assert body["rows"] == {
-        "3": {"country": ["Choose a country from the list (its two-letter ISO 3166-1 code, e.g. DE or US)."]},
-        "5": {"products": ["Not in Acme Networks's catalog: NOPE-9."]},
+    assert body == {
+        "leads": [
+            "Item 3: country: Choose a country from the list (its two-letter ISO 3166-1 code, e.g. DE or US).",
+            "Item 5: products: Not in Acme Networks's catalog: NOPE-9.",
+        ]
     }
-    assert body["detail"] == "2 rows not valid: no lead was created."
     assert written() == before
 
 
 @pytest.mark.parametrize(
-    "payload, key",
+    "payload, message",
     [
-        ({"leads": []}, "leads"),
-        ({"leads": "Waystar"}, "leads"),
-        ({}, "leads"),
-        ({"leads": [new_lead(), "just a name"]}, "rows"),
-        ({"leads": [new_lead(), {"company": ["a list"], "contact_name": "A", "country": "US"}]}, "rows"),
+        ({"leads": []}, "Send at least one lead."),
+        ({"leads": "Waystar"}, 'A list of leads: {"leads": [{...}, ...]}.'),
+        ({}, 'A list of leads: {"leads": [{...}, ...]}.'),
+        ({"leads": [new_lead(), "just a name"]}, "Item 2: Expected an object with the lead's fields."),
+        (
+            {"leads": [new_lead(), {"company": ["a list"], "contact_name": "A", "country": "US"}]},
+            "Item 2: company: Expected a string.",
+        ),
     ],
 )
-def test_bulk_of_the_wrong_shape_is_a_400(api, leads_channel, payload, key):
+def test_bulk_of_the_wrong_shape_is_a_400(api, leads_channel, payload, message):
     before = written()
     body = errors(api(leads_channel.acme_manager).post(BULK, payload, format="json"))
-    assert key in body, body
-    if key == "rows":
-        assert list(body["rows"]) == ["2"]
+    assert body == {"leads": [message]}
     assert written() == before
 
 
