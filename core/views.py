@@ -17,12 +17,26 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404
-from django.shortcuts import redirect
+from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
 from core import forms
 
 # --- who may use a page -----------------------------------------------------------------------------------------
+
+
+def organization_required(view):
+    """Logged in and working in an organization, of any kind; a person without one sees how to get an invitation
+    (``portal/no_organization.html``)."""
+
+    @login_required
+    @wraps(view)
+    def wrapper(request, *args, **kwargs):
+        if getattr(request, "organization", None) is None:
+            return render(request, "portal/no_organization.html")
+        return view(request, *args, **kwargs)
+
+    return wrapper
 
 
 def side_view(*kinds: str):

@@ -6,8 +6,8 @@ from django.core.exceptions import ValidationError
 from django.shortcuts import redirect, render
 
 from core.forms import Form
+from core.views import organization_required
 from identity import mfa
-from portal.views import organization_required
 from vendors.models import Membership
 from vendors.services import require_role
 

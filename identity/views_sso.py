@@ -27,10 +27,10 @@ from django.utils.http import url_has_allowed_host_and_scheme, urlencode
 from django.views.decorators.http import require_http_methods
 
 from core import outbound
+from core.views import organization_required
 from identity import selectors_sso, services
 from identity.forms_sso import DomainForm, IdentityProviderForm
 from identity.models import IdentityProvider
-from portal.views import organization_required
 from vendors.models import Membership
 from vendors.services import require_role
 

@@ -6,8 +6,6 @@ person's own organization (a member trying an admin action) is a 403. Each list 
 of queries whatever the number of rows.
 """
 
-from functools import wraps
-
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import login
@@ -24,6 +22,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from core import lists
 from core.forms import add_service_error
+from core.views import organization_required
 from portal import forms
 from vendors import selectors, services
 from vendors import tables as vendor_tables
@@ -38,19 +37,6 @@ Role = Membership.Role
 
 
 # --- who may use a page -------------------------------------------------------------------------------------
-
-
-def organization_required(view):
-    """Logged in and working in an organization; a person without one sees how to get an invitation."""
-
-    @login_required
-    @wraps(view)
-    def wrapper(request, *args, **kwargs):
-        if getattr(request, "organization", None) is None:
-            return render(request, "portal/no_organization.html")
-        return view(request, *args, **kwargs)
-
-    return wrapper
 
 
 def _is_admin(request) -> bool:
