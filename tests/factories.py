@@ -1,11 +1,21 @@
-"""Factories that keep related rows inside one tenant, and build the channel through the services,
-so every row carries the same guardian grants it would have in production."""
+"""Factories that keep related rows inside one tenant, and build the channel, its deals and its leads through the
+services, so every row carries the same grants, history and kept totals it would have in production.
 
+One set for every test directory: a test that needs a registration or a lead to exist makes it here, and states in
+the call whatever it is about (the customer, the lines, a draft); what it leaves out is plausible and the same
+everywhere."""
+
+from datetime import timedelta
 from decimal import Decimal
 
 import factory
 from django.contrib.auth import get_user_model
+from django.utils import timezone
 
+from deals import services as deal_services
+from deals.models import DealRegistration
+from leads import services as lead_services
+from leads.models import Lead
 from vendors import services
 from vendors.models import Membership, Organization, Partnership, Product, Tier
 
@@ -113,3 +123,49 @@ def partnership(vendor_org, partner_org, tier=None, status=Partnership.Status.AC
     elif status == Partnership.Status.ENDED:
         p = services.partnership_end(actor=vendor_admin, partnership=p, reason="Program closed.")
     return p
+
+
+# --- deals ----------------------------------------------------------------------------------------------------
+
+
+def deal(actor, partner, vendor, product=None, *, quantity=1, lines=None, submit=True, **fields) -> DealRegistration:
+    """A registration of ``partner`` with ``vendor`` made by ``actor`` through ``deal_create``, as the pages and the
+    API make them: submitted unless ``submit=False`` (then a draft), for ``quantity`` of ``product`` (or ``lines``,
+    ``[(product, quantity), ...]``; neither: one of the vendor's first product). ``fields`` are ``deal_create``'s
+    (``customer_name``, ``customer_website``, ``title``, ...); left out, the customer is Hooli Inc. (hooli.com, US)
+    closing in 45 days, so two registrations that leave it out are the same customer."""
+    if lines is None:
+        product = product or vendor.products.order_by("pk").first()
+        lines = [(product, quantity)]
+    values = {
+        "customer_name": "Hooli Inc.",
+        "customer_website": "hooli.com",
+        "customer_country": "US",
+        "contact_name": "Pat Buyer",
+        "expected_close_date": timezone.localdate() + timedelta(days=45),
+        **fields,
+    }
+    values.setdefault("title", f"{values['customer_name']}: rollout")
+    return deal_services.deal_create(actor=actor, partner=partner, vendor=vendor, lines=lines, submit=submit, **values)
+
+
+# --- leads ----------------------------------------------------------------------------------------------------
+
+
+def lead_row(**fields) -> dict:
+    """One lead as a vendor sends it (the API's body, an import's row): Waystar Health in the US wanting ACM-R100
+    (the router of the shared channels), with ``fields`` changed or added."""
+    return {"company": "Waystar Health", "contact_name": "Ana Diaz", "country": "US", "products": "ACM-R100", **fields}
+
+
+def leads(actor, vendor, *rows, route=True) -> list[Lead]:
+    """``vendor``'s leads sent by ``actor`` through ``leads_create`` (one ``lead_row()`` if no ``rows``), routed to
+    its partners unless ``route=False``."""
+    return lead_services.leads_create(actor=actor, vendor=vendor, rows=list(rows) or [lead_row()], route=route)
+
+
+def own_lead(actor, partnership, **data) -> Lead:
+    """A lead ``partnership``'s partner found itself, added by ``actor`` (one of its people) through
+    ``lead_create_own``: the partner's, accepted and being worked. ``data`` overrides the company and contact."""
+    data = {"company": "Own Prospect Ltd", "contact_name": "Sam Own", "country": "US", **data}
+    return lead_services.lead_create_own(actor=actor, partner=partnership.partner, partnership=partnership, data=data)

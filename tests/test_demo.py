@@ -28,6 +28,7 @@ from leads.demo import LEADS_URL
 from leads.models import Lead, LeadImport, LeadOffer
 from notifications.demo import OUTBOX_URL, READ_AFTER_DAYS
 from notifications.models import OutgoingEmail, Receipt
+from tests import factories as f
 from vendors import selectors
 from vendors.models import Organization, Partnership, Product, Tier
 
@@ -343,18 +344,16 @@ class TestTheDemoWorld:
         with transaction.atomic():
             for partnership in registrable[:2]:
                 product = Product.objects.filter(vendor=partnership.vendor, active=True).first()
-                deal = deal_services.deal_create(
-                    actor=riley,
-                    partner=initech,
-                    vendor=partnership.vendor,
+                deal = f.deal(
+                    riley,
+                    initech,
+                    partnership.vendor,
+                    product,
+                    quantity=5,
                     title="Dunmore Bank: branch refresh",
                     customer_name="Dunmore Savings Bank",
                     customer_website="dunmorebank.com",
-                    customer_country="US",
                     contact_name="Alice Dunmore",
-                    expected_close_date=timezone.localdate() + timedelta(days=60),
-                    lines=[(product, 5)],
-                    submit=True,
                 )
                 assert deal.status in (Deal.Status.SUBMITTED, Deal.Status.APPROVED)
             transaction.set_rollback(True)

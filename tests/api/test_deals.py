@@ -50,23 +50,6 @@ def new_deal(channel, **changes) -> dict:
     }
 
 
-def register(actor, partner, vendor, product, *, customer="Hooli Inc.", website="hooli.com", submit=True, quantity=1):
-    """A registration made the way the API makes it (the service), for tests that need one to exist."""
-    return services.deal_create(
-        actor=actor,
-        partner=partner,
-        vendor=vendor,
-        title=f"{customer}: {product.name}",
-        customer_name=customer,
-        customer_website=website,
-        customer_country="US",
-        contact_name="Pat Buyer",
-        expected_close_date=today() + timedelta(days=45),
-        lines=[(product, quantity)],
-        submit=submit,
-    )
-
-
 def written() -> dict:
     """Counts of every deal table: a refused request leaves them as they were."""
     return {
@@ -235,7 +218,7 @@ def test_attachments_are_not_part_of_the_json_registration(api, channel):
 @pytest.fixture
 def submitted(channel):
     """Initech's submitted registration with Acme: 10 routers for Hooli."""
-    return register(channel.initech_admin, channel.initech, channel.acme, channel.acme_router, quantity=10)
+    return f.deal(channel.initech_admin, channel.initech, channel.acme, channel.acme_router, quantity=10)
 
 
 def test_partner_moves_its_deal_along_and_each_change_is_in_the_history(api, channel, submitted):
@@ -293,7 +276,7 @@ def test_bad_change_is_a_field_error_and_changes_nothing(api, channel, submitted
 
 
 def test_vendor_and_distributor_cannot_change_a_partners_deal(api, channel, submitted):
-    globex_deal = register(channel.initech_admin, channel.initech, channel.globex, channel.globex_fw)
+    globex_deal = f.deal(channel.initech_admin, channel.initech, channel.globex, channel.globex_fw)
     before = written()
     assert api(channel.acme_manager).patch(deal_url(submitted), {"stage": "won"}, format="json").status_code == 403
     # Even a body the serializer would refuse: the refusal comes first.
@@ -307,7 +290,7 @@ def test_vendor_and_distributor_cannot_change_a_partners_deal(api, channel, subm
 
 
 def test_vendor_cannot_change_a_draft_it_does_not_see(api, channel):
-    draft = register(channel.initech_admin, channel.initech, channel.acme, channel.acme_router, submit=False)
+    draft = f.deal(channel.initech_admin, channel.initech, channel.acme, channel.acme_router, submit=False)
     assert api(channel.acme_manager).patch(deal_url(draft), {"stage": "won"}, format="json").status_code == 404
 
 
@@ -399,7 +382,7 @@ def test_only_the_vendors_admins_and_managers_decide(api, channel, submitted, ac
 
 
 def test_decisions_on_a_two_tier_deal_are_the_vendors_not_the_distributors(api, channel):
-    deal = register(channel.initech_admin, channel.initech, channel.globex, channel.globex_fw)
+    deal = f.deal(channel.initech_admin, channel.initech, channel.globex, channel.globex_fw)
     before = written()
     response = api(channel.northwind_admin).post(deal_url(deal, "approve"), {}, format="json")
     assert response.status_code == 403
@@ -458,7 +441,7 @@ def test_partner_cannot_submit_twice(api, channel, submitted):
 
 
 def test_thread_is_shared_by_partner_vendor_and_distributor(api, channel):
-    deal = register(channel.initech_admin, channel.initech, channel.globex, channel.globex_fw)
+    deal = f.deal(channel.initech_admin, channel.initech, channel.globex, channel.globex_fw)
     for person, text in [
         (channel.initech_rep, "Can you match the competitor's price?"),
         (channel.globex_admin, "We can do 5 % more."),

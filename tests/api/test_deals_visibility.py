@@ -18,7 +18,7 @@ from deals.models import DealRegistration
 from notifications.models import Receipt
 from tests import factories as f
 from tests.api.helpers import API, ids, rows
-from tests.api.test_deals import DEALS, deal_url, register, today
+from tests.api.test_deals import DEALS, deal_url, today
 
 pytestmark = pytest.mark.django_db
 
@@ -39,13 +39,23 @@ VENDOR_ONLY = ("has_conflict", "queue", "conflicts")
 def deals(channel):
     """Registrations of both partners with both vendors (Umbrella's Globex partnership is suspended)."""
     return {
-        "initech_acme": register(channel.initech_admin, channel.initech, channel.acme, channel.acme_router),
-        "initech_globex": register(channel.initech_admin, channel.initech, channel.globex, channel.globex_fw),
-        "initech_draft": register(
-            channel.initech_admin, channel.initech, channel.acme, channel.acme_router, customer="Draft Co", submit=False
+        "initech_acme": f.deal(channel.initech_admin, channel.initech, channel.acme, channel.acme_router),
+        "initech_globex": f.deal(channel.initech_admin, channel.initech, channel.globex, channel.globex_fw),
+        "initech_draft": f.deal(
+            channel.initech_admin,
+            channel.initech,
+            channel.acme,
+            channel.acme_router,
+            customer_name="Draft Co",
+            submit=False,
         ),
-        "umbrella_acme": register(
-            channel.umbrella_admin, channel.umbrella, channel.acme, channel.acme_router, customer="Soylent", website=""
+        "umbrella_acme": f.deal(
+            channel.umbrella_admin,
+            channel.umbrella,
+            channel.acme,
+            channel.acme_router,
+            customer_name="Soylent",
+            customer_website="",
         ),
     }
 
@@ -130,8 +140,10 @@ def test_a_partner_filters_its_list(api, channel, deals):
 
 
 def test_list_sorts(api, channel):
-    small = register(channel.initech_admin, channel.initech, channel.acme, channel.acme_router, customer="A")
-    big = register(channel.initech_admin, channel.initech, channel.acme, channel.acme_router, customer="B", quantity=9)
+    small = f.deal(channel.initech_admin, channel.initech, channel.acme, channel.acme_router, customer_name="A")
+    big = f.deal(
+        channel.initech_admin, channel.initech, channel.acme, channel.acme_router, customer_name="B", quantity=9
+    )
     client = api(channel.initech_rep)
     assert [row["id"] for row in rows(client.get(DEALS, {"sort": "-value"}))] == [big.pk, small.pk]
     assert [row["id"] for row in rows(client.get(DEALS, {"sort": "value"}))] == [small.pk, big.pk]
@@ -154,10 +166,10 @@ def test_malformed_filter_is_a_400(api, channel, query):
 @pytest.fixture
 def conflict(api, channel):
     """Initech registers Hooli with Acme; then Umbrella registers the same customer and product."""
-    first = register(channel.initech_admin, channel.initech, channel.acme, channel.acme_router)
+    first = f.deal(channel.initech_admin, channel.initech, channel.acme, channel.acme_router)
     partner_view = _partner_view(api(channel.initech_rep), first)
-    second = register(
-        channel.umbrella_admin, channel.umbrella, channel.acme, channel.acme_router, customer="Hooli Incorporated"
+    second = f.deal(
+        channel.umbrella_admin, channel.umbrella, channel.acme, channel.acme_router, customer_name="Hooli Incorporated"
     )
     return first, second, partner_view
 
@@ -218,8 +230,8 @@ def two_tier_conflict(channel):
     vandelay = f.partner("Vandelay Resellers")
     f.partnership(channel.globex, vandelay, channel.standard, distributor=channel.northwind)
     vandelay_admin = vandelay.memberships.get().user
-    first = register(channel.initech_admin, channel.initech, channel.globex, channel.globex_fw)
-    second = register(vandelay_admin, vandelay, channel.globex, channel.globex_fw, customer="Hooli Inc")
+    first = f.deal(channel.initech_admin, channel.initech, channel.globex, channel.globex_fw)
+    second = f.deal(vandelay_admin, vandelay, channel.globex, channel.globex_fw, customer_name="Hooli Inc")
     return first, second
 
 
@@ -264,18 +276,16 @@ def _grow(channel, n):
             (channel.initech_admin, channel.initech, channel.globex, (channel.globex_fw, firewall)),
             (channel.umbrella_admin, channel.umbrella, channel.acme, (channel.acme_router, switch)),
         ]:
-            services.deal_create(
-                actor=actor,
-                partner=partner,
-                vendor=vendor,
+            f.deal(
+                actor,
+                partner,
+                vendor,
+                lines=[(product, 1 + i) for product in products],
                 title=f"Customer {i}",
                 customer_name=f"Customer {i}",
                 customer_website=f"customer{i}.com",
                 customer_country="DE",
-                contact_name="Pat Buyer",
                 expected_close_date=today() + timedelta(days=30 + i),
-                lines=[(product, 1 + i) for product in products],
-                submit=True,
             )
 
 
@@ -294,9 +304,9 @@ VENDOR_QUERIES = ["?conflicts=true", "?partner={umbrella}&tier={silver}"]
 @pytest.mark.parametrize("persona", ["initech_rep", "acme_manager", "northwind_admin"])
 def test_list_queries_do_not_grow_with_rows(api, channel, django_assert_max_num_queries, persona):
     """One row, then 30 (15 for the distributor), with each sort and filter: never a query more."""
-    register(channel.initech_admin, channel.initech, channel.acme, channel.acme_router, customer="Customer x")
-    register(channel.initech_admin, channel.initech, channel.globex, channel.globex_fw, customer="Customer y")
-    register(channel.umbrella_admin, channel.umbrella, channel.acme, channel.acme_router, customer="Customer x")
+    f.deal(channel.initech_admin, channel.initech, channel.acme, channel.acme_router, customer_name="Customer x")
+    f.deal(channel.initech_admin, channel.initech, channel.globex, channel.globex_fw, customer_name="Customer y")
+    f.deal(channel.umbrella_admin, channel.umbrella, channel.acme, channel.acme_router, customer_name="Customer x")
     client = api(getattr(channel, persona))
     queries = QUERIES + (VENDOR_QUERIES if persona == "acme_manager" else [])
     queries = [q.format(umbrella=channel.umbrella.pk, silver=channel.silver.pk) for q in queries]
@@ -319,7 +329,7 @@ def test_list_queries_do_not_grow_with_rows(api, channel, django_assert_max_num_
 
 
 def test_detail_queries_do_not_grow_with_lines(api, channel, django_assert_max_num_queries):
-    deal = register(channel.initech_admin, channel.initech, channel.acme, channel.acme_router)
+    deal = f.deal(channel.initech_admin, channel.initech, channel.acme, channel.acme_router)
     client = api(channel.initech_rep)
     queries, body = _measure(client, deal_url(deal))
     assert len(body["lines"]) == 1

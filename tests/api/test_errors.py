@@ -21,8 +21,8 @@ from deals.api import DealViewSet
 from identity.tokens import token_create
 from leads.models import Lead, LeadCoverage
 from portal import urls_api
+from tests import factories as f
 from tests.api.helpers import API, errors
-from tests.api.test_deals import register
 from vendors.api import TierViewSet
 
 pytestmark = pytest.mark.django_db
@@ -76,7 +76,7 @@ def api_routes(deal_pk) -> list[str]:
 
 @pytest.fixture
 def deal(channel):
-    return register(channel.initech_admin, channel.initech, channel.acme, channel.acme_router)
+    return f.deal(channel.initech_admin, channel.initech, channel.acme, channel.acme_router)
 
 
 # --- bodies: depth and size ------------------------------------------------------------------------------------

@@ -68,32 +68,6 @@ def leads_channel(channel):
     return c
 
 
-def send(c, *rows_, vendor=None, actor=None) -> list[Lead]:
-    """Leads made the way the API makes them (the service)."""
-    return services.leads_create(
-        actor=actor or (c.globex_admin if vendor == c.globex else c.acme_manager),
-        vendor=vendor or c.acme,
-        rows=list(rows_),
-    )
-
-
-def own_lead(c, **fields) -> Lead:
-    """A lead Initech found itself (``source=partner``), being worked."""
-    now = timezone.now()
-    return Lead.objects.create(
-        vendor=c.acme,
-        source=Lead.Source.PARTNER,
-        partnership=c.initech_acme,
-        partner=c.initech,
-        company=fields.pop("company", "Own Prospect Ltd"),
-        contact_name="Sam Own",
-        country="US",
-        status=Lead.Status.ACCEPTED,
-        accepted_at=now,
-        **fields,
-    )
-
-
 # --- sending one lead (the vendor) ----------------------------------------------------------------------------
 
 
@@ -238,7 +212,9 @@ def test_only_a_vendors_managers_send_in_bulk(api, leads_channel, persona):
 
 def test_each_partner_sees_only_the_leads_it_holds(api, leads_channel):
     c = leads_channel
-    texas, california = send(c, new_lead(company="Alamo Clinic"), new_lead(company="Bay Clinic", region="CA"))
+    texas, california = f.leads(
+        c.acme_manager, c.acme, new_lead(company="Alamo Clinic"), new_lead(company="Bay Clinic", region="CA")
+    )
     assert (texas.partner_id, california.partner_id) == (c.initech.pk, c.umbrella.pk)
     assert ids(api(c.initech_rep).get(LEADS)) == {texas.pk}
     assert ids(api(c.umbrella_admin).get(LEADS)) == {california.pk}
@@ -250,7 +226,7 @@ def test_each_partner_sees_only_the_leads_it_holds(api, leads_channel):
 
 def test_a_partner_is_shown_nothing_of_the_vendors_routing_internals(api, leads_channel):
     c = leads_channel
-    (lead,) = send(c, new_lead())
+    (lead,) = f.leads(c.acme_manager, c.acme, new_lead())
     [row] = rows(api(c.initech_rep).get(LEADS))
     assert not VENDOR_ONLY & set(row)
     body = api(c.initech_rep).get(lead_url(lead)).json()
@@ -262,7 +238,7 @@ def test_a_partner_is_shown_nothing_of_the_vendors_routing_internals(api, leads_
 
 def test_after_a_rejection_the_next_partner_sees_only_its_own_offer_and_time(api, leads_channel):
     c = leads_channel
-    (lead,) = send(c, new_lead())
+    (lead,) = f.leads(c.acme_manager, c.acme, new_lead())
     response = api(c.initech_rep).post(lead_url(lead, "reject"), {"reason": "No capacity in Q3."}, format="json")
     assert response.status_code == 204, response.content
     assert api(c.initech_rep).get(lead_url(lead)).status_code == 404
@@ -291,7 +267,7 @@ def test_after_a_rejection_the_next_partner_sees_only_its_own_offer_and_time(api
 
 def test_a_vendor_sees_a_partners_own_lead_only_once_it_is_a_deal(api, leads_channel):
     c = leads_channel
-    lead = own_lead(c)
+    lead = f.own_lead(c.initech_admin, c.initech_acme)
     assert ids(api(c.initech_rep).get(LEADS)) == {lead.pk}
     assert lead.pk not in ids(api(c.acme_manager).get(LEADS))
     assert api(c.acme_manager).get(lead_url(lead)).status_code == 404
@@ -313,7 +289,7 @@ def test_a_vendor_sees_a_partners_own_lead_only_once_it_is_a_deal(api, leads_cha
 
 def test_a_vendor_is_not_shown_a_deal_the_partner_keeps_as_a_draft(api, leads_channel):
     c = leads_channel
-    (lead,) = send(c, new_lead())
+    (lead,) = f.leads(c.acme_manager, c.acme, new_lead())
     services.lead_accept(actor=c.initech_rep, lead=lead)
     services.lead_convert(
         actor=c.initech_rep,
@@ -330,8 +306,8 @@ def test_a_vendor_is_not_shown_a_deal_the_partner_keeps_as_a_draft(api, leads_ch
 
 def test_a_distributor_sees_its_resellers_leads_without_routing_internals(api, leads_channel):
     c = leads_channel
-    (acme_lead,) = send(c, new_lead())
-    (globex_lead,) = send(c, new_lead(country="DE", region="", products=[]), vendor=c.globex)
+    (acme_lead,) = f.leads(c.acme_manager, c.acme, new_lead())
+    (globex_lead,) = f.leads(c.globex_admin, c.globex, new_lead(country="DE", region="", products=[]))
     assert (globex_lead.partner_id, globex_lead.distributor_id) == (c.initech.pk, c.northwind.pk)
     client = api(c.northwind_admin)
     [row] = rows(client.get(LEADS))
@@ -346,7 +322,7 @@ def test_a_distributor_sees_its_resellers_leads_without_routing_internals(api, l
 
 def test_actions_on_a_lead_one_may_not_see_are_404_like_a_missing_one(api, leads_channel):
     c = leads_channel
-    (lead,) = send(c, new_lead(region="CA"))  # Umbrella's
+    (lead,) = f.leads(c.acme_manager, c.acme, new_lead(region="CA"))  # Umbrella's
     client = api(c.initech_admin)
     before = written()
     for action, payload in (
@@ -368,7 +344,7 @@ def test_actions_on_a_lead_one_may_not_see_are_404_like_a_missing_one(api, leads
 
 def test_partner_accepts_and_the_vendor_sees_how_long_it_took(api, leads_channel):
     c = leads_channel
-    (lead,) = send(c, new_lead())
+    (lead,) = f.leads(c.acme_manager, c.acme, new_lead())
     assert api(c.acme_manager).post(lead_url(lead, "accept")).status_code == 403
     response = api(c.initech_rep).post(lead_url(lead, "accept"))
     assert response.status_code == 200, response.content
@@ -382,7 +358,7 @@ def test_partner_accepts_and_the_vendor_sees_how_long_it_took(api, leads_channel
 
 def test_a_rejection_needs_a_reason(api, leads_channel):
     c = leads_channel
-    (lead,) = send(c, new_lead())
+    (lead,) = f.leads(c.acme_manager, c.acme, new_lead())
     before = written()
     assert "reason" in errors(api(c.initech_rep).post(lead_url(lead, "reject"), {"reason": ""}, format="json"))
     assert "reason" in errors(api(c.initech_rep).post(lead_url(lead, "reject"), {}, format="json"))
@@ -391,7 +367,7 @@ def test_a_rejection_needs_a_reason(api, leads_channel):
 
 def test_partner_assigns_a_rep_of_its_own(api, leads_channel):
     c = leads_channel
-    (lead,) = send(c, new_lead())
+    (lead,) = f.leads(c.acme_manager, c.acme, new_lead())
     client = api(c.initech_admin)
     assert "non_field_errors" in errors(client.post(lead_url(lead, "assign"), {"rep": c.initech_rep.pk}, format="json"))
     services.lead_accept(actor=c.initech_admin, lead=lead)
@@ -414,7 +390,7 @@ def test_partner_assigns_a_rep_of_its_own(api, leads_channel):
 
 def test_partner_records_its_progress(api, leads_channel):
     c = leads_channel
-    (lead,) = send(c, new_lead())
+    (lead,) = f.leads(c.acme_manager, c.acme, new_lead())
     client = api(c.initech_rep)
     assert "status" in errors(client.post(lead_url(lead, "status"), {"status": "contacted"}, format="json"))
     services.lead_accept(actor=c.initech_rep, lead=lead)
@@ -430,7 +406,7 @@ def test_partner_records_its_progress(api, leads_channel):
 
 def test_partner_converts_a_lead_to_a_deal_registration(api, leads_channel):
     c = leads_channel
-    (lead,) = send(c, new_lead())
+    (lead,) = f.leads(c.acme_manager, c.acme, new_lead())
     services.lead_accept(actor=c.initech_rep, lead=lead)
     payload = {
         "title": "Waystar: 40 routers",
@@ -461,7 +437,7 @@ def test_partner_converts_a_lead_to_a_deal_registration(api, leads_channel):
 
 def test_vendor_offers_a_lead_by_hand_to_a_partner_of_its_own(api, leads_channel):
     c = leads_channel
-    (lead,) = send(c, new_lead())
+    (lead,) = f.leads(c.acme_manager, c.acme, new_lead())
     client = api(c.acme_manager)
     before = written()
     assert errors(client.post(lead_url(lead, "offer"), {"partnership": c.initech_globex.pk}, format="json")) == {
@@ -490,9 +466,14 @@ def test_vendor_offers_a_lead_by_hand_to_a_partner_of_its_own(api, leads_channel
 
 def test_the_list_filters_and_is_newest_first(api, leads_channel):
     c = leads_channel
-    old, new = send(c, new_lead(company="Alamo Clinic"), new_lead(company="Brazos Bank", contact_name="Lee Park"))
+    old, new = f.leads(
+        c.acme_manager,
+        c.acme,
+        new_lead(company="Alamo Clinic"),
+        new_lead(company="Brazos Bank", contact_name="Lee Park"),
+    )
     Lead.objects.filter(pk=old.pk).update(created_at=timezone.now() - timedelta(days=10))
-    (unrouted,) = send(c, new_lead(company="Paris SA", country="FR", region=""))
+    (unrouted,) = f.leads(c.acme_manager, c.acme, new_lead(company="Paris SA", country="FR", region=""))
     client = api(c.acme_manager)
     assert [r["id"] for r in rows(client.get(LEADS))] == [unrouted.pk, new.pk, old.pk]
     assert ids(client.get(LEADS, {"status": "unassigned"})) == {unrouted.pk}
@@ -506,7 +487,7 @@ def test_the_list_filters_and_is_newest_first(api, leads_channel):
     page = client.get(LEADS, {"page_size": 2}).json()
     assert (page["count"], len(page["results"])) == (3, 2) and page["next"]
     # A partner filters by vendor.
-    send(c, new_lead(country="DE", region="", products=[]), vendor=c.globex)
+    f.leads(c.globex_admin, c.globex, new_lead(country="DE", region="", products=[]))
     assert {r["vendor"]["id"] for r in rows(api(c.initech_rep).get(LEADS, {"vendor": c.globex.pk}))} == {c.globex.pk}
 
 
@@ -531,7 +512,12 @@ def _measure(client, url) -> tuple[int, int]:
 
 def _grow(c, n):
     """``n`` more leads of every kind each side sees: offered, accepted, converted, the partner's own."""
-    made = send(c, *[new_lead(company=f"Texas {k}") for k in range(n)], *[new_lead(region="CA") for _ in range(n)])
+    made = f.leads(
+        c.acme_manager,
+        c.acme,
+        *[new_lead(company=f"Texas {k}") for k in range(n)],
+        *[new_lead(region="CA") for _ in range(n)],
+    )
     texas = [lead for lead in made if lead.partner_id == c.initech.pk]
     for lead in texas[: max(2, n // 2)]:
         services.lead_accept(actor=c.initech_rep, lead=lead)
@@ -544,8 +530,8 @@ def _grow(c, n):
         lines=[(c.acme_router.pk, 1)],
         submit=True,
     )
-    own_lead(c)
-    send(c, new_lead(country="DE", region="", products=[]), vendor=c.globex)
+    f.own_lead(c.initech_admin, c.initech_acme)
+    f.leads(c.globex_admin, c.globex, new_lead(country="DE", region="", products=[]))
 
 
 @pytest.mark.parametrize("persona", ["acme_manager", "initech_rep", "northwind_admin"])
@@ -595,7 +581,7 @@ def test_vendor_reads_and_sets_its_rules(api, leads_channel):
         None,
     )
     # Leads sent now have the new deadline.
-    (lead,) = send(c, new_lead())
+    (lead,) = f.leads(c.acme_manager, c.acme, new_lead())
     assert timedelta(hours=71) < lead.accept_by - timezone.now() <= timedelta(hours=72)
 
 
@@ -656,14 +642,14 @@ def test_vendor_sets_a_partners_coverage_and_routing_follows_it(api, leads_chann
     assert (body["countries"], body["regions"], body["capacity"]) == (["US", "CA"], ["TX"], 5)
     assert [p["sku"] for p in body["products"]] == ["ACM-R100"]
     # Both name Texas now; Umbrella specialises in the router.
-    (lead,) = send(c, new_lead())
+    (lead,) = f.leads(c.acme_manager, c.acme, new_lead())
     assert lead.partner_id == c.umbrella.pk and "specialises in ACM-R100" in lead.routing_reason
     # The partner sees its own coverage, and cannot change it.
     assert api(c.umbrella_admin).get(coverage_url(c.umbrella_acme)).json()["capacity"] == 5
     assert api(c.umbrella_admin).put(coverage_url(c.umbrella_acme), payload, format="json").status_code == 403
     # Nobody takes a partner that does not accept leads.
     client.put(coverage_url(c.umbrella_acme), {"countries": ["US"], "accepts_leads": False}, format="json")
-    (lead,) = send(c, new_lead(region="CA"))
+    (lead,) = f.leads(c.acme_manager, c.acme, new_lead(region="CA"))
     assert lead.partner_id is None
 
 

@@ -12,8 +12,9 @@ from django.core.management import call_command
 from deals.models import DealRegistration
 from leads.models import Lead, LeadCoverage
 from notifications.models import NotificationSettings
+from tests import factories as f
 from tests.api.helpers import API, errors
-from tests.api.test_deals import DEALS, deal_url, new_deal, register
+from tests.api.test_deals import DEALS, deal_url, new_deal
 from tests.api.test_leads import LEADS, coverage_url, new_lead
 
 pytestmark = pytest.mark.django_db
@@ -42,7 +43,7 @@ def test_a_deal_in_a_country_is_saved_and_read_back_as_its_code(api, channel):
 
 
 def test_changing_a_deals_country_to_none_is_refused(api, channel):
-    deal = register(channel.initech_rep, channel.initech, channel.acme, channel.acme_router, submit=False)
+    deal = f.deal(channel.initech_rep, channel.initech, channel.acme, channel.acme_router, submit=False)
     body = errors(api(channel.initech_rep).patch(deal_url(deal), {"customer_country": "ZZ"}, format="json"))
     assert body == {"customer_country": [COUNTRY_ERROR]}
     deal.refresh_from_db()

@@ -7,7 +7,6 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 from django.utils import timezone
 
-from deals import services
 from deals.models import DealAttachment, DealComment, DealEvent, DealLine, DealRegistration
 
 HTMX = {"HTTP_HX_REQUEST": "true"}
@@ -15,22 +14,6 @@ HTMX = {"HTTP_HX_REQUEST": "true"}
 
 def today():
     return timezone.localdate()
-
-
-def register(actor, partner, vendor, product, *, customer="Hooli Inc.", website="hooli.com", submit=True, **fields):
-    """A registration made through the service, as the pages and the API make them."""
-    values = {
-        "title": f"{customer}: rollout",
-        "customer_name": customer,
-        "customer_website": website,
-        "customer_country": "US",
-        "contact_name": "Pat Buyer",
-        "expected_close_date": today() + timedelta(days=45),
-        "lines": [(product, fields.pop("quantity", 1))],
-        "submit": submit,
-    }
-    values.update(fields)
-    return services.deal_create(actor=actor, partner=partner, vendor=vendor, **values)
 
 
 def written() -> dict:

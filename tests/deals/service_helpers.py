@@ -1,11 +1,10 @@
-"""Shared by the deal service tests: register a deal in one call, files to attach, row counts, who was told."""
+"""Shared by the deal service tests: files to attach, row counts, who was told, kept totals."""
 
 from datetime import date, timedelta
 
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.utils import timezone
 
-from deals import services
 from deals.models import (
     DealAttachment,
     DealComment,
@@ -37,20 +36,6 @@ def today() -> date:
 
 def later(days: int = 30) -> date:
     return today() + timedelta(days=days)
-
-
-def register(actor, partner, vendor, *, lines, submit=False, **fields) -> DealRegistration:
-    """``deal_create`` with a plausible customer; ``fields`` override any of it."""
-    data = {
-        "title": "200 seats, EU rollout",
-        "customer_name": "Acme Corporation",
-        "customer_website": "acme.com",
-        "customer_country": "US",
-        "contact_name": "Wile E. Coyote",
-        "expected_close_date": later(),
-    }
-    data.update(fields)
-    return services.deal_create(actor=actor, partner=partner, vendor=vendor, lines=lines, submit=submit, **data)
 
 
 def counts() -> dict[str, int]:

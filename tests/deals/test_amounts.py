@@ -18,7 +18,7 @@ from deals import services
 from deals.models import DealRegistration, DealTally
 from tests import factories as f
 from tests.api.helpers import API, errors, rows
-from tests.deals.helpers import edit_form, register, url
+from tests.deals.helpers import edit_form, url
 from tests.deals.test_views_lists import csv_rows, titles
 from tests.portal.helpers import client_for, main_text
 
@@ -43,7 +43,7 @@ def deal_url(deal) -> str:
 
 @pytest.mark.parametrize("amount", [HUGE, "10000000000.01", "1e13", "-0.01", "12.34567", "NaN", "Infinity"])
 def test_an_amount_past_the_bound_is_a_field_error_in_the_api(api, channel, amount):
-    deal = register(channel.initech_rep, channel.initech, channel.acme, channel.acme_router)
+    deal = f.deal(channel.initech_rep, channel.initech, channel.acme, channel.acme_router)
     before = deal.amount
     body = errors(api(channel.initech_rep).patch(deal_url(deal), {"amount": amount}, format="json"))
     assert list(body) == ["amount"]
@@ -53,7 +53,7 @@ def test_an_amount_past_the_bound_is_a_field_error_in_the_api(api, channel, amou
 
 @pytest.mark.parametrize("currency", ["USD", "JPY", "KWD"])
 def test_the_largest_amount_is_stored_and_read_back_in_every_currency(api, channel, currency):
-    deal = register(channel.initech_rep, channel.initech, channel.acme, channel.acme_router, submit=False)
+    deal = f.deal(channel.initech_rep, channel.initech, channel.acme, channel.acme_router, submit=False)
     DealRegistration.objects.filter(pk=deal.pk).update(currency=currency)  # a draft: in no kept total
     client = api(channel.initech_rep)
     response = client.patch(deal_url(deal), {"amount": "9999999999.9999"}, format="json")
@@ -65,7 +65,7 @@ def test_the_largest_amount_is_stored_and_read_back_in_every_currency(api, chann
 
 
 def test_an_amount_past_the_bound_is_a_field_error_in_the_edit_form(client, channel):
-    deal = register(channel.initech_rep, channel.initech, channel.acme, channel.acme_router)
+    deal = f.deal(channel.initech_rep, channel.initech, channel.acme, channel.acme_router)
     before = deal.amount
     client_for(client, channel.initech_rep)
     response = client.post(url("edit", deal), edit_form(deal, amount=HUGE))
@@ -120,8 +120,8 @@ def test_a_row_stored_past_the_bound_still_shows_everywhere_and_can_be_corrected
     export stopped after its header; on PostgreSQL it reads, and must still render."""
     if Decimal(amount) >= 10**12 and connection.vendor != "sqlite":
         pytest.skip("PostgreSQL's numeric(16, 4) refuses to store it at all")
-    deal = register(channel.initech_rep, channel.initech, channel.globex, channel.globex_fw)  # through Northwind
-    other = register(channel.initech_rep, channel.initech, channel.globex, channel.globex_fw, customer="Pied Piper")
+    deal = f.deal(channel.initech_rep, channel.initech, channel.globex, channel.globex_fw)  # through Northwind
+    other = f.deal(channel.initech_rep, channel.initech, channel.globex, channel.globex_fw, customer_name="Pied Piper")
     _store_as_an_older_version_did(deal, amount)
 
     for person in (channel.initech_rep, channel.globex_admin, channel.northwind_admin):

@@ -11,7 +11,7 @@ from django.utils import timezone
 from deals import selectors, services
 from deals.models import DealConflict, DealEvent, DealRegistration
 from tests import factories as f
-from tests.deals.service_helpers import counts, fresh, register, second_acme_partner
+from tests.deals.service_helpers import counts, fresh, second_acme_partner
 
 Status = DealRegistration.Status
 Queue = DealRegistration.Queue
@@ -19,11 +19,11 @@ Match = DealConflict.Match
 
 
 def initech(c, *, submit=True, lines=None, **fields):
-    return register(c.initech_admin, c.initech, c.acme, lines=lines or [(c.acme_router, 2)], submit=submit, **fields)
+    return f.deal(c.initech_admin, c.initech, c.acme, lines=lines or [(c.acme_router, 2)], submit=submit, **fields)
 
 
 def umbrella(c, *, submit=True, lines=None, **fields):
-    return register(c.umbrella_admin, c.umbrella, c.acme, lines=lines or [(c.acme_router, 5)], submit=submit, **fields)
+    return f.deal(c.umbrella_admin, c.umbrella, c.acme, lines=lines or [(c.acme_router, 5)], submit=submit, **fields)
 
 
 def flags(deal):
@@ -99,7 +99,7 @@ def test_no_shared_product_no_conflict(channel):
 def test_the_same_partner_never_conflicts_with_itself(channel):
     c = channel
     first = initech(c)
-    second = register(c.initech_rep, c.initech, c.acme, lines=[(c.acme_router, 1)], submit=True)
+    second = f.deal(c.initech_rep, c.initech, c.acme, lines=[(c.acme_router, 1)], submit=True)
     assert not DealConflict.objects.exists()
     assert flags(first) == flags(second) == (False, Queue.REVIEW)
 
@@ -121,7 +121,7 @@ def test_only_open_registrations_are_candidates(channel):
 
 def test_another_vendors_registrations_are_not_candidates(channel):
     c = channel
-    register(c.initech_admin, c.initech, c.globex, lines=[(c.globex_fw, 1)], submit=True)
+    f.deal(c.initech_admin, c.initech, c.globex, lines=[(c.globex_fw, 1)], submit=True)
     umbrella(c)
     assert not DealConflict.objects.exists()
 
@@ -167,7 +167,7 @@ def test_a_registration_in_two_conflicts_stays_flagged_until_both_are_settled(ch
     hooli, hooli_admin = second_acme_partner(c)
     first = initech(c)
     second = umbrella(c)
-    third = register(hooli_admin, hooli, c.acme, lines=[(c.acme_router, 1)], submit=True)
+    third = f.deal(hooli_admin, hooli, c.acme, lines=[(c.acme_router, 1)], submit=True)
     assert conflict_pairs() == {(second.pk, first.pk), (third.pk, first.pk), (third.pk, second.pk)}
     services.deal_reject(actor=c.acme_admin, deal=first, reason="Duplicate.")
     assert flags(second) == flags(third) == (True, Queue.CONFLICT)
@@ -269,8 +269,8 @@ def test_a_distributor_sees_its_resellers_registrations_but_not_their_conflicts(
     hooli = f.partner("Hooli Resellers")
     hooli_admin = f.admin_of(hooli)
     f.partnership(c.globex, hooli, c.standard, distributor=c.northwind)
-    first = register(c.initech_admin, c.initech, c.globex, lines=[(c.globex_fw, 1)], submit=True)
-    second = register(hooli_admin, hooli, c.globex, lines=[(c.globex_fw, 3)], submit=True)
+    first = f.deal(c.initech_admin, c.initech, c.globex, lines=[(c.globex_fw, 1)], submit=True)
+    second = f.deal(hooli_admin, hooli, c.globex, lines=[(c.globex_fw, 3)], submit=True)
     assert conflict_pairs() == {(second.pk, first.pk)}
     assert set(selectors.deals_visible_to(c.northwind_admin)) == {first, second}
     assert not selectors.conflicts_visible_to(c.northwind_admin).exists()

@@ -6,7 +6,8 @@ import re
 import pytest
 
 from deals.models import DealRegistration
-from tests.deals.helpers import create_form, edit_form, register, url, written
+from tests import factories as f
+from tests.deals.helpers import create_form, edit_form, url, written
 from tests.portal.helpers import client_for, main_text
 
 pytestmark = pytest.mark.django_db
@@ -49,7 +50,7 @@ def test_a_customer_country_is_stored_as_its_code_and_shown_by_its_name(client, 
 
 
 def test_editing_a_draft_to_no_country_is_refused(client, channel):
-    deal = register(channel.initech_rep, channel.initech, channel.acme, channel.acme_router, submit=False)
+    deal = f.deal(channel.initech_rep, channel.initech, channel.acme, channel.acme_router, submit=False)
     response = client_for(client, channel.initech_rep).post(url("edit", deal), edit_form(deal, customer_country="ZZ"))
     assert response.status_code == 400 and COUNTRY_ERROR in main_text(response)
     deal.refresh_from_db()

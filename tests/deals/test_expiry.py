@@ -8,7 +8,8 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from deals import services, tasks
 from deals.models import DealConflict, DealEvent, DealExtensionRequest, DealRegistration
 from notifications.models import Notification, Receipt
-from tests.deals.service_helpers import counts, fresh, register, today
+from tests import factories as f
+from tests.deals.service_helpers import counts, fresh, today
 
 Status = DealRegistration.Status
 Event = DealEvent.Kind
@@ -17,7 +18,7 @@ Event = DealEvent.Kind
 @pytest.fixture
 def approved(channel):
     """Initech's registration with Acme (made by its rep), approved for Gold's 90 days."""
-    deal = register(channel.initech_rep, channel.initech, channel.acme, lines=[(channel.acme_router, 2)], submit=True)
+    deal = f.deal(channel.initech_rep, channel.initech, channel.acme, lines=[(channel.acme_router, 2)], submit=True)
     return services.deal_approve(actor=channel.acme_admin, deal=deal)
 
 
@@ -85,7 +86,7 @@ def test_a_job_that_missed_the_14th_day_warns_late_once(channel, approved):
 
 def test_expires_after_its_date_and_settles_its_conflicts(channel, approved):
     c = channel
-    rival = register(c.umbrella_admin, c.umbrella, c.acme, lines=[(c.acme_router, 1)], submit=True)
+    rival = f.deal(c.umbrella_admin, c.umbrella, c.acme, lines=[(c.acme_router, 1)], submit=True)
     assert fresh(rival).has_conflict and fresh(approved).has_conflict
     expires = approved.expires_on
 
@@ -227,8 +228,8 @@ def test_extension_requests_are_checked(channel, approved):
 
 def test_only_an_approved_open_deal_can_be_extended(channel, approved):
     c = channel
-    pending = register(c.initech_rep, c.initech, c.acme, lines=[(c.acme_router, 1)], submit=True, customer_name="B")
-    draft = register(c.initech_rep, c.initech, c.acme, lines=[(c.acme_router, 1)], customer_name="C")
+    pending = f.deal(c.initech_rep, c.initech, c.acme, lines=[(c.acme_router, 1)], submit=True, customer_name="B")
+    draft = f.deal(c.initech_rep, c.initech, c.acme, lines=[(c.acme_router, 1)], customer_name="C", submit=False)
     services.deal_update(actor=c.initech_rep, deal=approved, changes={"stage": "won"})
     before = counts()
     for deal in (pending, draft, approved):
@@ -252,7 +253,7 @@ def test_an_expired_registration_is_not_revived_over_a_rival_approved_since(chan
     c = channel
     services.deal_request_extension(actor=c.initech_rep, deal=approved, days=20, reason="Signature next week.")
     run(approved, -1)
-    rival = register(c.umbrella_admin, c.umbrella, c.acme, lines=[(c.acme_router, 1)], submit=True)
+    rival = f.deal(c.umbrella_admin, c.umbrella, c.acme, lines=[(c.acme_router, 1)], submit=True)
     services.deal_approve(actor=c.acme_admin, deal=rival)
     before = counts()
     with pytest.raises(ValidationError, match="has been approved since"):
@@ -266,7 +267,7 @@ def test_an_expired_registration_is_not_revived_over_a_rival_approved_since(chan
 
 def test_the_celery_task_runs_the_job_and_returns_its_counts(channel, approved):
     c = channel
-    soon = register(
+    soon = f.deal(
         c.initech_rep,
         c.initech,
         c.acme,

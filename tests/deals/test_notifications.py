@@ -9,7 +9,7 @@ from notifications import kinds
 from notifications import selectors as inbox
 from notifications.models import Notification, Receipt
 from tests import factories as f
-from tests.deals.service_helpers import fresh, register, told
+from tests.deals.service_helpers import fresh, told
 from vendors import services as vendor_services
 from vendors.models import Membership, Organization
 
@@ -19,14 +19,14 @@ Role = Membership.Role
 @pytest.fixture
 def deal(channel):
     """Initech's registration with Acme, made and submitted by Initech's rep (a member, not an admin)."""
-    return register(channel.initech_rep, channel.initech, channel.acme, lines=[(channel.acme_router, 2)], submit=True)
+    return f.deal(channel.initech_rep, channel.initech, channel.acme, lines=[(channel.acme_router, 2)], submit=True)
 
 
 @pytest.fixture
 def two_tier(channel):
     """Initech's registration with Globex through Northwind, made by Initech's rep."""
     channel.northwind_member = f.member(channel.northwind, Role.MEMBER)
-    return register(channel.initech_rep, channel.initech, channel.globex, lines=[(channel.globex_fw, 1)], submit=True)
+    return f.deal(channel.initech_rep, channel.initech, channel.globex, lines=[(channel.globex_fw, 1)], submit=True)
 
 
 def only(kind, subject):
@@ -42,7 +42,7 @@ def test_submitted_tells_the_vendors_admins_and_managers_not_its_members(channel
     notification = only("deal.submitted", deal)
     assert (notification.organization, notification.vendor, notification.actor) == (c.acme, c.acme, c.initech_rep)
     assert notification.title == f"Initech Solutions registered a deal: {deal.title}"
-    assert notification.body == f"Acme Corporation, 1,819.98 USD, closing {deal.expected_close_date}."
+    assert notification.body == f"Hooli Inc., 1,819.98 USD, closing {deal.expected_close_date}."
     # Nobody on the partner's side is told of their own submission.
     assert not Receipt.objects.filter(organization=c.initech, notification__kind__startswith="deal.").exists()
 
@@ -99,7 +99,7 @@ def test_a_vendors_comment_tells_the_partner_and_the_distributor_not_the_author(
 
 def test_a_comment_on_a_draft_tells_no_one(channel):
     c = channel
-    draft = register(c.initech_rep, c.initech, c.acme, lines=[(c.acme_router, 1)])
+    draft = f.deal(c.initech_rep, c.initech, c.acme, lines=[(c.acme_router, 1)], submit=False)
     services.deal_comment(actor=c.initech_admin, deal=draft, body="Let's wait for the RFP.")
     assert not Notification.objects.filter(kind__startswith="deal.").exists()
 
@@ -174,18 +174,18 @@ def partner_side_receipts(*organizations):
 
 def test_no_notification_a_partner_gets_names_another_partner_or_a_conflict(channel):
     c = channel
-    hooli = f.partner("Hooli Resellers")
-    hooli_admin = f.admin_of(hooli)
-    f.partnership(c.globex, hooli, c.standard, distributor=c.northwind)
+    vandelay = f.partner("Vandelay Resellers")
+    vandelay_admin = f.admin_of(vandelay)
+    f.partnership(c.globex, vandelay, c.standard, distributor=c.northwind)
     direct = f.partner("Direct Dynamics")
     direct_admin = f.admin_of(direct)
     f.partnership(c.globex, direct, c.standard)
 
-    mine = register(c.initech_rep, c.initech, c.acme, lines=[(c.acme_router, 1)], submit=True)
-    theirs = register(c.umbrella_admin, c.umbrella, c.acme, lines=[(c.acme_router, 2)], submit=True)
-    mine_glx = register(c.initech_rep, c.initech, c.globex, lines=[(c.globex_fw, 1)], submit=True)
-    theirs_glx = register(hooli_admin, hooli, c.globex, lines=[(c.globex_fw, 2)], submit=True)
-    direct_glx = register(direct_admin, direct, c.globex, lines=[(c.globex_fw, 3)], submit=True)
+    mine = f.deal(c.initech_rep, c.initech, c.acme, lines=[(c.acme_router, 1)], submit=True)
+    theirs = f.deal(c.umbrella_admin, c.umbrella, c.acme, lines=[(c.acme_router, 2)], submit=True)
+    mine_glx = f.deal(c.initech_rep, c.initech, c.globex, lines=[(c.globex_fw, 1)], submit=True)
+    theirs_glx = f.deal(vandelay_admin, vandelay, c.globex, lines=[(c.globex_fw, 2)], submit=True)
+    direct_glx = f.deal(direct_admin, direct, c.globex, lines=[(c.globex_fw, 3)], submit=True)
     assert fresh(mine).has_conflict and fresh(mine_glx).has_conflict and fresh(direct_glx).has_conflict
 
     for vendor_admin, first, second in ((c.acme_admin, mine, theirs), (c.globex_admin, mine_glx, theirs_glx)):
@@ -209,9 +209,9 @@ def test_no_notification_a_partner_gets_names_another_partner_or_a_conflict(chan
         "deal.expired",
         "deal.comment",
     }
-    their_side = list(partner_side_receipts(c.umbrella, hooli, direct))
+    their_side = list(partner_side_receipts(c.umbrella, vandelay, direct))
     assert {r.notification.kind for r in their_side} >= {"deal.rejected", "deal.comment"}
-    names = {c.initech: "initech", c.umbrella: "umbrella", hooli: "hooli", direct: "direct dynamics"}
+    names = {c.initech: "initech", c.umbrella: "umbrella", vandelay: "vandelay", direct: "direct dynamics"}
     for receipt in mine_side + their_side:
         text = f"{receipt.notification.title}\n{receipt.notification.body}".lower()
         for organization, name in names.items():
@@ -266,7 +266,7 @@ def test_links_resolve_only_for_people_who_may_see_the_registration(channel, dea
 
 def test_a_draft_links_only_for_the_partner(channel):
     c = channel
-    draft = register(c.initech_rep, c.initech, c.acme, lines=[(c.acme_router, 1)])
+    draft = f.deal(c.initech_rep, c.initech, c.acme, lines=[(c.acme_router, 1)], submit=False)
     notification = Notification(kind="deal.comment", subject_id=draft.pk, organization=c.initech)
     link = kinds.get("deal.comment").link
     assert link(notification, c.initech_admin) == f"/deals/{draft.pk}/"

@@ -15,7 +15,8 @@ from rest_framework.test import APIClient
 
 from deals import services
 from deals.models import DealComment, DealExtensionRequest, DealRegistration
-from tests.deals.helpers import edit_form, line_data, pdf, register, today, url, written
+from tests import factories as f
+from tests.deals.helpers import edit_form, line_data, pdf, today, url, written
 from tests.portal.helpers import client_for, main_text
 from vendors import access
 from vendors import services as vendor_services
@@ -38,7 +39,9 @@ def closed(request, channel):
     rep = c.initech_rep
 
     def deal(customer, **fields):
-        return register(rep, c.initech, c.acme, c.acme_router, customer=customer, website=f"{customer}.com", **fields)
+        return f.deal(
+            rep, c.initech, c.acme, c.acme_router, customer_name=customer, customer_website=f"{customer}.com", **fields
+        )
 
     ns = SimpleNamespace(status=request.param)
     ns.draft = deal("hooli", submit=False)
@@ -128,7 +131,9 @@ def test_the_vendor_and_the_distributor_keep_their_actions(channel, closed):
     )
     assert extension.status == DealExtensionRequest.Status.REFUSED
 
-    globex_deal = register(c.initech_rep, c.initech, c.globex, c.globex_fw, customer="Vandelay", website="vandelay.com")
+    globex_deal = f.deal(
+        c.initech_rep, c.initech, c.globex, c.globex_fw, customer_name="Vandelay", customer_website="vandelay.com"
+    )
     vendor_services.partnership_suspend(actor=c.globex_admin, partnership=c.initech_globex, reason="Audit.")
     services.deal_comment(actor=c.northwind_admin, deal=fresh(globex_deal), body="We can still help.")
     assert set(DealComment.objects.filter(deal=globex_deal).values_list("organization", flat=True)) == {c.northwind.pk}

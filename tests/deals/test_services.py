@@ -1,6 +1,6 @@
 """The deal services: the whole lifecycle and its history, bad input that writes nothing, who may do what."""
 
-from datetime import date, timedelta
+from datetime import timedelta
 from decimal import Decimal
 
 import pytest
@@ -10,7 +10,7 @@ from django.utils import timezone
 from deals import selectors, services
 from deals.models import DealComment, DealEvent, DealRegistration
 from tests import factories as f
-from tests.deals.service_helpers import counts, files_under, fresh, later, pdf, register, today, upload
+from tests.deals.service_helpers import counts, files_under, fresh, later, pdf, today, upload
 from vendors import services as vendor_services
 from vendors.models import Partnership
 
@@ -45,13 +45,13 @@ def media(settings, tmp_path):
 @pytest.fixture
 def submitted(channel):
     """Initech's registration with Acme, under review."""
-    return register(channel.initech_rep, channel.initech, channel.acme, lines=[(channel.acme_router, 2)], submit=True)
+    return f.deal(channel.initech_rep, channel.initech, channel.acme, lines=[(channel.acme_router, 2)], submit=True)
 
 
 @pytest.fixture
 def two_tier(channel):
     """Initech's registration with Globex through Northwind, under review."""
-    return register(channel.initech_admin, channel.initech, channel.globex, lines=[(channel.globex_fw, 1)], submit=True)
+    return f.deal(channel.initech_admin, channel.initech, channel.globex, lines=[(channel.globex_fw, 1)], submit=True)
 
 
 # --- the lifecycle ------------------------------------------------------------------------------------------
@@ -63,10 +63,12 @@ def test_full_lifecycle_from_draft_to_won_is_recorded_with_who_when_and_old_and_
     c.gold.save()
     started = timezone.now()
 
-    deal = register(c.initech_rep, c.initech, c.acme, lines=[(c.acme_router, 3)], contact_phone="+1 555 0100")
+    deal = f.deal(
+        c.initech_rep, c.initech, c.acme, lines=[(c.acme_router, 3)], contact_phone="+1 555 0100", submit=False
+    )
     assert (deal.status, deal.stage, deal.queue) == (Status.DRAFT, Stage.QUALIFYING, Queue.OTHER)
     assert (deal.vendor, deal.partner, deal.distributor, deal.partnership) == (c.acme, c.initech, None, c.initech_acme)
-    assert (deal.customer_domain, deal.customer_domain_stem, deal.customer_name_key) == ("acme.com", "acme", "acme")
+    assert (deal.customer_domain, deal.customer_domain_stem, deal.customer_name_key) == ("hooli.com", "hooli", "hooli")
     line = deal.lines.get()
     # Gold is 30 % off 1,299.99: 909.99 a unit, in the product's currency.
     assert (line.quantity, line.list_price, line.unit_price) == (3, Decimal("1299.99"), Decimal("909.99"))
@@ -129,7 +131,7 @@ def test_full_lifecycle_from_draft_to_won_is_recorded_with_who_when_and_old_and_
 
 
 def test_create_and_submit_at_once(channel):
-    deal = register(channel.initech_admin, channel.initech, channel.acme, lines=[(channel.acme_router, 1)], submit=True)
+    deal = f.deal(channel.initech_admin, channel.initech, channel.acme, lines=[(channel.acme_router, 1)], submit=True)
     assert deal.status == Status.SUBMITTED
     assert [e[0] for e in history(deal)] == [Event.CREATED, Event.SUBMITTED]
 
@@ -165,7 +167,7 @@ def test_the_customer_cannot_change_once_the_vendor_has_it(channel, submitted):
     assert field_errors(exc) == {
         "customer_name": ["The customer cannot be changed once the registration is with the vendor."]
     }
-    assert fresh(submitted).customer_name == "Acme Corporation"
+    assert fresh(submitted).customer_name == "Hooli Inc."
 
 
 def test_lost_needs_a_reason_and_products_change_with_the_amount(channel, submitted):
@@ -211,10 +213,10 @@ def test_attachments_are_stored_and_recorded(channel, submitted, media):
 
 
 def refused(exc_type=ValidationError, **kwargs):
-    """Call ``register`` expecting ``exc_type``; assert nothing was written; return the exception."""
+    """Call ``f.deal`` expecting ``exc_type``; assert nothing was written; return the exception."""
     before = counts()
     with pytest.raises(exc_type) as exc:
-        register(**kwargs)
+        f.deal(**{"submit": False, **kwargs})
     assert counts() == before
     return exc.value
 
@@ -322,7 +324,7 @@ def test_a_create_that_fails_after_storing_its_files_leaves_none_on_disk(channel
     """The idle cap refuses the submission after the files were stored: the rows roll back, and so do the files."""
     c = channel
     services.deal_rules_update(actor=c.acme_admin, vendor=c.acme, idle_cap=1, idle_days=30)
-    idle = register(c.initech_rep, c.initech, c.acme, lines=[(c.acme_router, 1)], submit=True)
+    idle = f.deal(c.initech_rep, c.initech, c.acme, lines=[(c.acme_router, 1)], submit=True)
     DealRegistration.objects.filter(pk=idle.pk).update(last_activity_at=timezone.now() - timedelta(days=31))
     error = refused(
         actor=c.initech_rep,
@@ -358,7 +360,7 @@ def test_vendor_without_an_active_partnership(channel):
 
 def test_a_suspended_partnership_refuses_submitting_a_draft(channel):
     c = channel
-    deal = register(c.initech_rep, c.initech, c.acme, lines=[(c.acme_router, 1)])
+    deal = f.deal(c.initech_rep, c.initech, c.acme, lines=[(c.acme_router, 1)], submit=False)
     vendor_services.partnership_suspend(actor=c.acme_admin, partnership=c.initech_acme, reason="Audit.")
     before = counts()
     with pytest.raises(PermissionDenied) as exc:  # the draft is read-only now (tests/deals/test_read_only.py)
@@ -470,7 +472,7 @@ def test_the_distributor_comments_in_two_tier_but_does_not_edit(channel, two_tie
 
 def test_a_draft_is_the_partners_alone(channel):
     c = channel
-    draft = register(c.initech_rep, c.initech, c.acme, lines=[(c.acme_router, 1)])
+    draft = f.deal(c.initech_rep, c.initech, c.acme, lines=[(c.acme_router, 1)], submit=False)
     with pytest.raises(PermissionDenied):
         services.deal_comment(actor=c.acme_admin, deal=draft, body="Looks good.")
     assert not DealComment.objects.exists()
@@ -489,17 +491,7 @@ def test_auto_approval_reads_what_the_products_are_worth_not_a_typed_amount(chan
     product = f.ProductFactory(vendor=c.acme, list_price=Decimal("1000.00"))
     rules = DealRules.objects.create(vendor=c.acme, auto_approve_below=Decimal("5000"))
     rules.auto_approve_tiers.set([c.gold])
-    deal = services.deal_create(
-        actor=c.initech_admin,
-        partner=c.initech,
-        vendor=c.acme,
-        title="Big rollout",
-        customer_name="Waystar Royco",
-        customer_country="US",
-        contact_name="Gerri Kellman",
-        expected_close_date=date.today() + timedelta(days=30),
-        lines=[(product.pk, 100)],  # 70,000 at Gold's price
-    )
+    deal = f.deal(c.initech_admin, c.initech, c.acme, lines=[(product.pk, 100)], submit=False)  # 70,000 at Gold
     services.deal_update(actor=c.initech_admin, deal=deal, changes={"amount": "1"})
     deal = services.deal_submit(actor=c.initech_admin, deal=deal)
     assert deal.status == DealRegistration.Status.SUBMITTED
@@ -509,18 +501,7 @@ def test_an_approved_registration_cannot_gain_products_but_quantities_can_change
     c = channel
     first = f.ProductFactory(vendor=c.acme)
     second = f.ProductFactory(vendor=c.acme)
-    deal = services.deal_create(
-        actor=c.initech_admin,
-        partner=c.initech,
-        vendor=c.acme,
-        title="Branch offices",
-        customer_name="Pied Piper",
-        customer_country="US",
-        contact_name="Richard Hendricks",
-        expected_close_date=date.today() + timedelta(days=30),
-        lines=[(first.pk, 2)],
-        submit=True,
-    )
+    deal = f.deal(c.initech_admin, c.initech, c.acme, lines=[(first.pk, 2)])
     services.deal_approve(actor=c.acme_admin, deal=deal)
     with pytest.raises(ValidationError) as refused:
         services.deal_update(actor=c.initech_admin, deal=deal, changes={"lines": [(first.pk, 2), (second.pk, 1)]})

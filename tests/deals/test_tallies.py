@@ -10,7 +10,8 @@ from django.core.management import call_command
 
 from deals import services
 from deals.models import DealTally
-from tests.deals.helpers import register, url
+from tests import factories as f
+from tests.deals.helpers import url
 from tests.deals.service_helpers import tallies_counted, tallies_kept
 from tests.portal.helpers import client_for, main_text
 
@@ -22,17 +23,37 @@ def world(channel):
     """At Acme: Initech's registration under review (10 routers), Umbrella's rejected one (2), Initech's draft.
     At Globex through Northwind: Initech's firewall."""
     c = channel
-    c.review = register(
-        c.initech_rep, c.initech, c.acme, c.acme_router, customer="Hooli", website="hooli.com", quantity=10
+    c.review = f.deal(
+        c.initech_rep,
+        c.initech,
+        c.acme,
+        c.acme_router,
+        customer_name="Hooli",
+        customer_website="hooli.com",
+        quantity=10,
     )
-    c.rejected = register(
-        c.umbrella_admin, c.umbrella, c.acme, c.acme_router, customer="Vandelay", website="v.com", quantity=2
+    c.rejected = f.deal(
+        c.umbrella_admin,
+        c.umbrella,
+        c.acme,
+        c.acme_router,
+        customer_name="Vandelay",
+        customer_website="v.com",
+        quantity=2,
     )
     services.deal_reject(actor=c.acme_manager, deal=c.rejected, reason="Not a fit.")
-    c.draft = register(
-        c.initech_rep, c.initech, c.acme, c.acme_router, customer="Pied Piper", website="pp.com", submit=False
+    c.draft = f.deal(
+        c.initech_rep,
+        c.initech,
+        c.acme,
+        c.acme_router,
+        customer_name="Pied Piper",
+        customer_website="pp.com",
+        submit=False,
     )
-    c.firewall = register(c.initech_rep, c.initech, c.globex, c.globex_fw, customer="Massive", website="massive.com")
+    c.firewall = f.deal(
+        c.initech_rep, c.initech, c.globex, c.globex_fw, customer_name="Massive", customer_website="massive.com"
+    )
     return c
 
 

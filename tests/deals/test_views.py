@@ -17,7 +17,6 @@ from tests.deals.helpers import (
     edit_form,
     line_data,
     pdf,
-    register,
     today,
     url,
     written,
@@ -267,7 +266,7 @@ def test_registration_with_attachments_serves_them_as_downloads_to_each_side(cli
 
 
 def test_partner_attaches_files_on_the_detail_page(client, channel, settings):
-    deal = register(channel.initech_rep, channel.initech, channel.acme, channel.acme_router)
+    deal = f.deal(channel.initech_rep, channel.initech, channel.acme, channel.acme_router)
     as_(client, channel.initech_rep)
     response = client.post(url("attach", deal), {"attachments": [pdf("quote.pdf")]})
     assert response.status_code == 302
@@ -289,7 +288,7 @@ def test_partner_attaches_files_on_the_detail_page(client, channel, settings):
 
 def test_edit_changes_lines_and_records_history(client, channel):
     switch = f.ProductFactory(vendor=channel.acme, sku="ACM-S24", name="Switch 24", list_price="100.00")
-    deal = register(channel.initech_rep, channel.initech, channel.acme, channel.acme_router, quantity=2)
+    deal = f.deal(channel.initech_rep, channel.initech, channel.acme, channel.acme_router, quantity=2)
     as_(client, channel.initech_rep)
     page = client.get(url("edit", deal))
     assert page.status_code == 200
@@ -307,7 +306,7 @@ def test_edit_changes_lines_and_records_history(client, channel):
 
 
 def test_edit_errors_stay_on_the_form_and_change_nothing(client, channel):
-    deal = register(channel.initech_rep, channel.initech, channel.acme, channel.acme_router)
+    deal = f.deal(channel.initech_rep, channel.initech, channel.acme, channel.acme_router)
     before = written()
     as_(client, channel.initech_rep)
     for data, message in (
@@ -323,7 +322,7 @@ def test_edit_errors_stay_on_the_form_and_change_nothing(client, channel):
 
 
 def test_stage_lost_needs_a_reason(client, channel):
-    deal = register(channel.initech_rep, channel.initech, channel.acme, channel.acme_router)
+    deal = f.deal(channel.initech_rep, channel.initech, channel.acme, channel.acme_router)
     as_(client, channel.initech_rep)
     response = client.post(url("stage", deal), {"stage": "lost"})
     assert response.status_code == 400
@@ -336,7 +335,7 @@ def test_stage_lost_needs_a_reason(client, channel):
 
 
 def test_extension_request_and_decision(client, channel):
-    deal = register(channel.initech_rep, channel.initech, channel.acme, channel.acme_router)
+    deal = f.deal(channel.initech_rep, channel.initech, channel.acme, channel.acme_router)
     services.deal_approve(actor=channel.acme_manager, deal=deal, protection_days=30)
     as_(client, channel.initech_rep)
     assert "Need more time?" in main_text(client.get(url("detail", deal)))
@@ -369,7 +368,7 @@ def test_extension_request_and_decision(client, channel):
     ],
 )
 def test_vendor_members_read_but_do_not_decide(client, channel, action, body):
-    deal = register(channel.initech_rep, channel.initech, channel.acme, channel.acme_router)
+    deal = f.deal(channel.initech_rep, channel.initech, channel.acme, channel.acme_router)
     as_(client, channel.acme_member)
     page = client.get(url("detail", deal))
     assert page.status_code == 200
@@ -384,7 +383,7 @@ def test_vendor_members_read_but_do_not_decide(client, channel, action, body):
 
 
 def test_vendor_rejects_with_a_reason_the_partner_reads(client, channel):
-    deal = register(channel.initech_rep, channel.initech, channel.acme, channel.acme_router)
+    deal = f.deal(channel.initech_rep, channel.initech, channel.acme, channel.acme_router)
     as_(client, channel.acme_admin)
     response = client.post(url("reject", deal), {"reason": ""})
     assert response.status_code == 400 and "Tell the partner why" in main_text(response)
@@ -395,7 +394,7 @@ def test_vendor_rejects_with_a_reason_the_partner_reads(client, channel):
 
 
 def test_wrong_side_is_a_404_and_post_only_actions_refuse_get(client, channel):
-    deal = register(channel.initech_rep, channel.initech, channel.acme, channel.acme_router)
+    deal = f.deal(channel.initech_rep, channel.initech, channel.acme, channel.acme_router)
     as_(client, channel.acme_manager)
     for name in ("create", "products"):
         assert client.get(url(name)).status_code == 404
@@ -413,7 +412,7 @@ def test_wrong_side_is_a_404_and_post_only_actions_refuse_get(client, channel):
 
 
 def test_comment_in_place_with_htmx(client, channel):
-    deal = register(channel.initech_rep, channel.initech, channel.globex, channel.globex_fw)
+    deal = f.deal(channel.initech_rep, channel.initech, channel.globex, channel.globex_fw)
     as_(client, channel.northwind_admin)  # the distributor takes part in the thread
     response = client.post(url("comment", deal), {"body": "We can ship from stock."}, **HTMX)
     html = response.content.decode()

@@ -13,7 +13,7 @@ from django.test.utils import CaptureQueriesContext
 from deals import services
 from deals.models import DealRegistration
 from tests import factories as f
-from tests.deals.helpers import HTMX, register, url
+from tests.deals.helpers import HTMX, url
 from tests.portal.helpers import client_for, main_text
 
 pytestmark = pytest.mark.django_db
@@ -35,23 +35,40 @@ def world(channel):
     """Initech: a submitted deal and a draft at Acme, one at Globex through Northwind. Umbrella registers the
     same customer (same domain, same router) at Acme after Initech: a conflict only Acme sees."""
     ns = channel
-    ns.hooli = register(
-        ns.initech_rep, ns.initech, ns.acme, ns.acme_router, customer="Hooli Inc.", website="hooli.com", quantity=10
-    )
-    ns.draft = register(
+    ns.hooli = f.deal(
         ns.initech_rep,
         ns.initech,
         ns.acme,
         ns.acme_router,
-        customer="Pied Piper",
-        website="piedpiper.com",
+        customer_name="Hooli Inc.",
+        customer_website="hooli.com",
+        quantity=10,
+    )
+    ns.draft = f.deal(
+        ns.initech_rep,
+        ns.initech,
+        ns.acme,
+        ns.acme_router,
+        customer_name="Pied Piper",
+        customer_website="piedpiper.com",
         submit=False,
     )
-    ns.firewall = register(
-        ns.initech_rep, ns.initech, ns.globex, ns.globex_fw, customer="Massive Dynamic", website="massivedynamic.com"
+    ns.firewall = f.deal(
+        ns.initech_rep,
+        ns.initech,
+        ns.globex,
+        ns.globex_fw,
+        customer_name="Massive Dynamic",
+        customer_website="massivedynamic.com",
     )
-    ns.rival = register(
-        ns.umbrella_admin, ns.umbrella, ns.acme, ns.acme_router, customer="Hooli", website="www.hooli.com", quantity=2
+    ns.rival = f.deal(
+        ns.umbrella_admin,
+        ns.umbrella,
+        ns.acme,
+        ns.acme_router,
+        customer_name="Hooli",
+        customer_website="www.hooli.com",
+        quantity=2,
     )
     ns.rival.refresh_from_db()
     ns.hooli.refresh_from_db()
@@ -141,13 +158,13 @@ def test_htmx_filter_returns_only_the_results(client, world):
 
 def test_pagination_50_a_page(client, channel):
     for i in range(51):
-        register(
+        f.deal(
             channel.initech_rep,
             channel.initech,
             channel.acme,
             channel.acme_router,
-            customer=f"Customer {i:02d}",
-            website=f"c{i:02d}x.com",
+            customer_name=f"Customer {i:02d}",
+            customer_website=f"c{i:02d}x.com",
             submit=False,
         )
     client_for(client, channel.initech_rep)
@@ -201,16 +218,21 @@ def test_vendor_sees_its_registrations_conflicts_first(client, world):
     assert text.count("Under review Conflict ") == 2  # the badge beside the status
     assert "Umbrella IT" in text and "Initech Solutions" in text and "Gold" in text and "Silver" in text
     # Conflicts first, then what waits for a review; a decided registration last.
-    extra = register(
-        world.umbrella_admin, world.umbrella, world.acme, world.acme_router, customer="Vandelay", website="vandelay.com"
-    )
-    decided = register(
+    extra = f.deal(
         world.umbrella_admin,
         world.umbrella,
         world.acme,
         world.acme_router,
-        customer="Kramerica",
-        website="kramerica.com",
+        customer_name="Vandelay",
+        customer_website="vandelay.com",
+    )
+    decided = f.deal(
+        world.umbrella_admin,
+        world.umbrella,
+        world.acme,
+        world.acme_router,
+        customer_name="Kramerica",
+        customer_website="kramerica.com",
     )
     services.deal_reject(actor=world.acme_admin, deal=decided, reason="No.")
     got = titles(client.get(url("list")))
@@ -336,13 +358,13 @@ def test_export_columns_per_side_and_filters(client, world):
 
 
 def test_export_neutralises_spreadsheet_formulas(client, channel):
-    deal = register(
+    deal = f.deal(
         channel.initech_rep,
         channel.initech,
         channel.acme,
         channel.acme_router,
-        customer='=HYPERLINK("http://evil","x")',
-        website="",
+        customer_name='=HYPERLINK("http://evil","x")',
+        customer_website="",
         title="+SUM(A1:A9)",
         submit=False,
     )
@@ -382,13 +404,13 @@ def grow(channel, n):
     """``n`` more registrations of Initech with Globex through Northwind: a row on each side's list."""
     for _ in range(n):
         i = next(_serial)
-        register(
+        f.deal(
             channel.initech_rep,
             channel.initech,
             channel.globex,
             channel.globex_fw,
-            customer=f"Qx{i:03d}zz Zebra{i}",
-            website=f"q{i:03d}zz.org",
+            customer_name=f"Qx{i:03d}zz Zebra{i}",
+            customer_website=f"q{i:03d}zz.org",
         )
 
 

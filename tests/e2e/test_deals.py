@@ -15,7 +15,6 @@ from django.utils import timezone
 from django.utils.dateformat import format as date_format
 from playwright.sync_api import expect
 
-from deals import services as deal_services
 from deals.models import DealEvent, DealRegistration
 from tests import factories as f
 from tests.e2e.conftest import log_in
@@ -61,18 +60,15 @@ def world(transactional_db):
 
 
 def umbrella_registers(actor, umbrella, acme, lines, *, title, website="waystar.com", customer="Waystar Inc."):
-    return deal_services.deal_create(
-        actor=actor,
-        partner=umbrella,
-        vendor=acme,
+    return f.deal(
+        actor,
+        umbrella,
+        acme,
+        lines=lines,
         title=title,
         customer_name=customer,
         customer_website=website,
-        customer_country="US",
-        contact_name="Pat Buyer",
         expected_close_date=timezone.localdate() + timedelta(days=60),
-        lines=lines,
-        submit=True,
     )
 
 

@@ -1,7 +1,6 @@
 """Fixtures of the API fuzzing: the channel the requests land in, the people who send them, and the application
 serving inside the test's transaction."""
 
-from datetime import timedelta
 from decimal import Decimal
 from types import SimpleNamespace
 
@@ -9,7 +8,6 @@ import pytest
 from django.core.signals import request_finished, request_started
 from django.db import close_old_connections, transaction
 from django.test import override_settings
-from django.utils import timezone
 
 from deals import services as deals
 from notifications import services as notifications
@@ -90,18 +88,9 @@ def _deals(acme, globex, initech, umbrella, acme_manager, initech_admin):
     router = acme.products.get(sku="ACM-R100")
 
     def register(actor, partner, vendor, product, customer, submit=True):
-        return deals.deal_create(
-            actor=actor,
-            partner=partner,
-            vendor=vendor,
-            title=customer,
-            customer_name=customer,
-            customer_website=f"{customer.split()[0].lower()}.com",
-            customer_country="US",
-            contact_name="Pat Doe",
-            expected_close_date=timezone.localdate() + timedelta(days=40),
-            lines=[(product, 2)],
-            submit=submit,
+        website = f"{customer.split()[0].lower()}.com"
+        return f.deal(
+            actor, partner, vendor, product, quantity=2, submit=submit, customer_name=customer, customer_website=website
         )
 
     register(initech_admin, initech, acme, router, "Hooli Inc", submit=False)

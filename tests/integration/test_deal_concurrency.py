@@ -16,7 +16,7 @@ from django.db.models import Q
 
 from deals import services
 from deals.models import DealConflict, DealRegistration, DealRules
-from tests.deals.service_helpers import register
+from tests import factories as f
 
 pytestmark = [
     pytest.mark.django_db(transaction=True),
@@ -72,8 +72,10 @@ def test_two_partners_submit_the_same_customer_at_the_same_moment(channel, monke
     c = channel
     if rules_exist:
         DealRules.objects.create(vendor=c.acme)
-    mine = register(c.initech_admin, c.initech, c.acme, lines=[(c.acme_router, 2)])
-    theirs = register(c.umbrella_admin, c.umbrella, c.acme, lines=[(c.acme_router, 3)], customer_website="eu.acme.com")
+    mine = f.deal(c.initech_admin, c.initech, c.acme, lines=[(c.acme_router, 2)], submit=False)
+    theirs = f.deal(
+        c.umbrella_admin, c.umbrella, c.acme, lines=[(c.acme_router, 3)], customer_website="eu.hooli.com", submit=False
+    )
 
     outcomes = race(
         monkeypatch,
@@ -92,8 +94,8 @@ def test_two_partners_submit_the_same_customer_at_the_same_moment(channel, monke
 
 def test_two_conflicting_registrations_approved_at_the_same_moment(channel, monkeypatch):
     c = channel
-    mine = register(c.initech_admin, c.initech, c.acme, lines=[(c.acme_router, 2)], submit=True)
-    theirs = register(c.umbrella_admin, c.umbrella, c.acme, lines=[(c.acme_router, 3)], submit=True)
+    mine = f.deal(c.initech_admin, c.initech, c.acme, lines=[(c.acme_router, 2)], submit=True)
+    theirs = f.deal(c.umbrella_admin, c.umbrella, c.acme, lines=[(c.acme_router, 3)], submit=True)
     assert DealConflict.objects.count() == 1
 
     outcomes = race(

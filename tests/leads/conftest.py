@@ -7,7 +7,6 @@ from decimal import Decimal
 import pytest
 from django.db.models import Count
 
-from leads import services
 from leads.models import Lead, LeadCoverage, LeadTally
 from tests import factories as f
 from tests.after_each import after_each
@@ -46,16 +45,6 @@ def world():
         setattr(w, f"{key}_rep", f.member(org, Membership.Role.MEMBER))
     f.partnership(globex, w.initech, f.TierFactory(vendor=globex))
     return w
-
-
-def row(**kw):
-    data = {"company": "Waystar Health", "contact_name": "Ana Diaz", "country": "US", "products": "ACM-R100"}
-    data.update(kw)
-    return data
-
-
-def create(w, *rows, actor=None):
-    return services.leads_create(actor=actor or w.manager, vendor=w.acme, rows=list(rows))
 
 
 def tallies_kept() -> dict:

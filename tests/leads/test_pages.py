@@ -15,7 +15,6 @@ from deals.models import DealRegistration
 from leads import services
 from leads.models import Lead, LeadCoverage, LeadImport, LeadNote, LeadOffer, LeadRules
 from tests import factories as f
-from tests.leads.conftest import create, row
 from tests.portal.helpers import client_for, main_text, text
 from vendors.models import Membership
 
@@ -85,10 +84,10 @@ def test_members_of_the_vendor_read_but_do_not_send(client, world):
 def test_one_inbox_across_vendors_waiting_first_with_the_deadline(client, world):
     globex_edge = world.initech.partnerships_as_partner.get(vendor=world.globex)
     LeadCoverage.objects.create(partnership=globex_edge, vendor=world.globex, countries=["US"])
-    globex_lead = services.leads_create(
-        actor=world.globex_manager, vendor=world.globex, rows=[row(company="Globex Prospect", products="GLX-FW")]
-    )[0]
-    acme_lead = create(world, row(company="Acme Prospect", products="ACM-S48"))[0]
+    globex_lead = f.leads(world.globex_manager, world.globex, f.lead_row(company="Globex Prospect", products="GLX-FW"))[
+        0
+    ]
+    acme_lead = f.leads(world.manager, world.acme, f.lead_row(company="Acme Prospect", products="ACM-S48"))[0]
     assert acme_lead.partner == world.initech and globex_lead.partner == world.initech
     services.lead_accept(actor=world.initech_rep, lead=globex_lead)
 
@@ -106,7 +105,11 @@ def test_one_inbox_across_vendors_waiting_first_with_the_deadline(client, world)
 
 
 def test_accept_assign_progress_notes_and_convert(client, world):
-    lead = create(world, row(company="Switch Buyer", products="ACM-S48", contact_email="ops@switchbuyer.com"))[0]
+    lead = f.leads(
+        world.manager,
+        world.acme,
+        f.lead_row(company="Switch Buyer", products="ACM-S48", contact_email="ops@switchbuyer.com"),
+    )[0]
     rep = world.initech_rep
     colleague = f.member(world.initech, Membership.Role.MEMBER, first_name="Sam", last_name="Reed")
     as_(client, rep)
@@ -158,7 +161,7 @@ def test_accept_assign_progress_notes_and_convert(client, world):
 
 
 def test_reject_needs_a_reason_then_moves_on_and_out_of_sight(client, world):
-    lead = create(world, row(company="Anywhere Corp"))[0]
+    lead = f.leads(world.manager, world.acme, f.lead_row(company="Anywhere Corp"))[0]
     first = lead.partner
     rep = {world.initech: world.initech_rep, world.umbrella: world.umbrella_rep, world.lonestar: world.lonestar_rep}
     as_(client, rep[first])
@@ -174,7 +177,7 @@ def test_reject_needs_a_reason_then_moves_on_and_out_of_sight(client, world):
 
 
 def test_a_partner_never_sees_another_partners_lead_nor_who_else_had_it(client, world):
-    lead = create(world, row(company="Tejas Freight", region="TX"))[0]
+    lead = f.leads(world.manager, world.acme, f.lead_row(company="Tejas Freight", region="TX"))[0]
     assert lead.partner == world.lonestar
     for path in (url("detail", lead), url("convert", lead)):
         assert as_(client, world.umbrella_rep).get(path).status_code == 404
@@ -217,12 +220,7 @@ def test_partner_own_lead_is_the_partners_until_it_becomes_a_deal(client, world)
 def test_partner_own_lead_kept_as_a_draft_registration_stays_the_partners(client, world):
     """A draft registration is the partner's alone: the own lead it was made from stays out of the vendor's sight
     (its company is the draft's customer) until the partner submits it."""
-    lead = services.lead_create_own(
-        actor=world.umbrella_rep,
-        partner=world.umbrella,
-        partnership=world.umbrella_acme,
-        data={"company": "Quiet Prospect Ltd", "contact_name": "Kim", "country": "US"},
-    )
+    lead = f.own_lead(world.umbrella_rep, world.umbrella_acme, company="Quiet Prospect Ltd", contact_name="Kim")
     deal = services.lead_convert(
         actor=world.umbrella_rep,
         lead=lead,
@@ -232,7 +230,7 @@ def test_partner_own_lead_kept_as_a_draft_registration_stays_the_partners(client
         submit=False,
     )
     assert deal.status == "draft"
-    create(world, row(company="Tejas Freight", region="TX"))
+    f.leads(world.manager, world.acme, f.lead_row(company="Tejas Freight", region="TX"))
     as_(client, world.manager)
     assert client.get(url("detail", lead)).status_code == 404
     assert "Quiet Prospect" not in main_text(client.get(url("list")))
@@ -256,7 +254,7 @@ def test_partner_own_lead_kept_as_a_draft_registration_stays_the_partners(client
 
 
 def test_vendor_offers_by_hand_and_moves_a_waiting_lead(client, world):
-    lead = create(world, row(company="Tejas Freight", region="TX"))[0]
+    lead = f.leads(world.manager, world.acme, f.lead_row(company="Tejas Freight", region="TX"))[0]
     as_(client, world.manager)
     page = main_text(client.get(url("detail", lead)))
     assert "Move to another partner" in page
@@ -322,7 +320,7 @@ def test_partner_cannot_open_vendor_pages(client, world):
 
 def test_the_vendor_is_not_told_who_works_a_lead_at_the_partner(client, world):
     """The rep and the people who answered and assigned the lead are the partner's to see, as in the API."""
-    lead = create(world, row(company="Tejas Freight", region="TX"))[0]
+    lead = f.leads(world.manager, world.acme, f.lead_row(company="Tejas Freight", region="TX"))[0]
     rep = f.member(world.lonestar, Membership.Role.MANAGER, first_name="Quinn", last_name="Hidden")
     services.lead_accept(actor=rep, lead=lead)
     services.lead_assign_rep(actor=rep, lead=lead, rep=rep)
@@ -332,7 +330,7 @@ def test_the_vendor_is_not_told_who_works_a_lead_at_the_partner(client, world):
 
 
 def test_the_vendor_is_not_shown_the_draft_a_lead_became(client, world):
-    lead = create(world, row(company="Tejas Freight", region="TX"))[0]
+    lead = f.leads(world.manager, world.acme, f.lead_row(company="Tejas Freight", region="TX"))[0]
     services.lead_accept(actor=world.lonestar_rep, lead=lead)
     deal = services.lead_convert(
         actor=world.lonestar_rep,
@@ -352,7 +350,7 @@ def test_the_vendor_is_not_shown_the_draft_a_lead_became(client, world):
 
 
 def test_notes_are_never_shown_to_another_partner_after_the_lead_moves(client, world):
-    lead = create(world, row(company="Tejas Freight", region="TX"))[0]
+    lead = f.leads(world.manager, world.acme, f.lead_row(company="Tejas Freight", region="TX"))[0]
     services.lead_accept(actor=world.lonestar_rep, lead=lead)
     services.lead_note_add(actor=world.lonestar_rep, lead=lead, body="Our secret pricing idea")
     assert LeadNote.objects.count() == 1
@@ -447,7 +445,11 @@ def test_a_vendor_member_is_told_no_such_import_for_another_vendors_file(client,
 
 
 def _more_leads(world, n):
-    create(world, *[row(company=f"Prospect {i}", region="TX" if i % 2 else "", products="ACM-S48") for i in range(n)])
+    f.leads(
+        world.manager,
+        world.acme,
+        *[f.lead_row(company=f"Prospect {i}", region="TX" if i % 2 else "", products="ACM-S48") for i in range(n)],
+    )
 
 
 def test_lead_lists_run_a_fixed_number_of_queries(client, world, django_assert_max_num_queries):

@@ -18,7 +18,6 @@ from deals.models import DealRegistration
 from leads import services
 from leads.models import Lead, LeadEvent, LeadNote, LeadOffer
 from tests import factories as f
-from tests.leads.conftest import create, row
 from tests.portal.helpers import client_for, main_text
 from vendors import access
 from vendors import services as vendor_services
@@ -33,18 +32,16 @@ def closed(request, world):
     (or ended) the partnership."""
     w = world
     rep = w.initech_rep
-    offered, working = create(
-        w, row(company="Offered Co", products="ACM-S48"), row(company="Working Co", products="ACM-S48")
+    offered, working = f.leads(
+        w.manager,
+        w.acme,
+        f.lead_row(company="Offered Co", products="ACM-S48"),
+        f.lead_row(company="Working Co", products="ACM-S48"),
     )
     assert offered.partner == working.partner == w.initech
     services.lead_accept(actor=rep, lead=working)
     services.lead_note_add(actor=rep, lead=working, body="Called them.")
-    own = services.lead_create_own(
-        actor=rep,
-        partner=w.initech,
-        partnership=w.initech_acme,
-        data={"company": "Own Co", "contact_name": "Sam", "country": "US"},
-    )
+    own = f.own_lead(rep, w.initech_acme, company="Own Co", contact_name="Sam")
     close = vendor_services.partnership_suspend if request.param == "suspended" else vendor_services.partnership_end
     close(actor=f.admin_of(w.acme), partnership=w.initech_acme, reason="Audit.")
     message = f"Acme Networks has {request.param} your partnership: this lead is read-only."

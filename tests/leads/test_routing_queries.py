@@ -11,7 +11,7 @@ from django.test.utils import CaptureQueriesContext
 from leads import services
 from leads.models import Lead
 from leads.routing import Candidate, LeadFacts, Rules, route
-from tests.leads.conftest import row
+from tests import factories as f
 
 Status = Lead.Status
 
@@ -19,8 +19,8 @@ Status = Lead.Status
 def batch(w, n):
     """``n`` leads in Texas, elsewhere in the US and in Germany: they go to all four of Acme's partners."""
     places = [{"region": "TX"}, {"region": "OH"}, {"country": "DE"}, {"postcode": "10115"}]
-    rows = [row(company=f"Clinic {k}", **places[k % len(places)]) for k in range(n)]
-    return services.leads_create(actor=w.manager, vendor=w.acme, rows=rows, route=False)
+    rows = [f.lead_row(company=f"Clinic {k}", **places[k % len(places)]) for k in range(n)]
+    return f.leads(w.manager, w.acme, *rows, route=False)
 
 
 @pytest.mark.django_db

@@ -13,7 +13,6 @@ from django.utils import timezone
 from leads import selectors, services
 from leads.models import Lead, LeadEvent, LeadOffer, LeadRules
 from tests import factories as f
-from tests.leads.conftest import create, row
 from vendors.models import Partnership
 
 pytestmark = pytest.mark.django_db
@@ -26,7 +25,7 @@ Outcome = LeadOffer.Outcome
 
 def test_a_lead_is_offered_with_its_deadline_and_the_reason_is_kept(world):
     w = world
-    (lead,) = create(w, row(region="TX", products="ACM-R100"))
+    (lead,) = f.leads(w.manager, w.acme, f.lead_row(region="TX", products="ACM-R100"))
     assert (lead.status, lead.partner, lead.partnership) == (Status.OFFERED, w.lonestar, w.lonestar_acme)
     assert lead.routing_reason.startswith("covers TX, US;")
     assert lead.accept_by == lead.created_at + timedelta(hours=48)  # the vendor's default SLA
@@ -40,7 +39,9 @@ def test_specialists_and_tiers_from_the_vendors_rules(world):
     w = world
     rules = LeadRules.objects.create(vendor=w.acme, sla_hours=24)
     rules.tiers.set([w.gold])
-    switch_lead, router_lead = create(w, row(products="ACM-S48", region="CA"), row(products="ACM-R100", region="CA"))
+    switch_lead, router_lead = f.leads(
+        w.manager, w.acme, f.lead_row(products="ACM-S48", region="CA"), f.lead_row(products="ACM-R100", region="CA")
+    )
     assert switch_lead.partner == w.initech and "specialises in ACM-S48" in switch_lead.routing_reason
     assert router_lead.partner == w.initech  # Gold and covers California; Umbrella is Silver
     assert "Gold tier" in router_lead.routing_reason
@@ -48,7 +49,7 @@ def test_specialists_and_tiers_from_the_vendors_rules(world):
 
 
 def test_a_lead_nobody_covers_waits_with_the_reason(world):
-    (lead,) = create(world, row(country="FR"))
+    (lead,) = f.leads(world.manager, world.acme, f.lead_row(country="FR"))
     assert (lead.status, lead.partner, lead.routing_reason) == (Status.UNASSIGNED, None, "no partner covers FR")
     assert LeadEvent.objects.filter(lead=lead, kind=LeadEvent.Kind.UNROUTED).exists()
 
@@ -56,7 +57,7 @@ def test_a_lead_nobody_covers_waits_with_the_reason(world):
 def test_round_robin_over_a_batch_shares_equally_between_equals(world):
     w = world
     LeadRules.objects.create(vendor=w.acme, weigh_by_performance=False, match_products=False)
-    leads = create(w, *[row(region="CA", products="") for _ in range(30)])
+    leads = f.leads(w.manager, w.acme, *[f.lead_row(region="CA", products="") for _ in range(30)])
     assert Counter(lead.partner.name for lead in leads) == {"Initech Solutions": 15, "Umbrella IT": 15}
 
 
@@ -66,19 +67,20 @@ def test_a_suspended_partnership_gets_no_leads(world):
 
     vendor_services.partnership_suspend(actor=f.admin_of(w.acme), partnership=w.umbrella_acme, reason="Audit.")
     LeadRules.objects.create(vendor=w.acme, match_products=False)
-    leads = create(w, *[row(region="CA") for _ in range(4)])
+    leads = f.leads(w.manager, w.acme, *[f.lead_row(region="CA") for _ in range(4)])
     assert {lead.partner for lead in leads} == {w.initech}
 
 
 def test_bad_rows_are_reported_by_row_and_nothing_is_written(world):
     w = world
     with pytest.raises(ValidationError) as caught:
-        create(
-            w,
-            row(),
-            row(company="", country="USA"),
-            row(products="GLX-FW; NOPE-1"),  # another vendor's product, and an unknown one
-            row(contact_email="not-an-email", size="huge"),
+        f.leads(
+            w.manager,
+            w.acme,
+            f.lead_row(),
+            f.lead_row(company="", country="USA"),
+            f.lead_row(products="GLX-FW; NOPE-1"),  # another vendor's product, and an unknown one
+            f.lead_row(contact_email="not-an-email", size="huge"),
         )
     report = caught.value.rows
     assert set(report) == {2, 3, 4}
@@ -92,17 +94,15 @@ def test_bad_rows_are_reported_by_row_and_nothing_is_written(world):
 @pytest.mark.parametrize("who", ["acme_member", "initech_rep", "globex_manager"])
 def test_only_the_vendors_managers_send_its_leads(world, who):
     with pytest.raises(PermissionDenied):
-        create(world, row(), actor=getattr(world, who))
+        f.leads(getattr(world, who), world.acme, f.lead_row())
     assert not Lead.objects.exists()
 
 
 def test_routing_a_batch_takes_the_same_queries_for_1_or_40_leads(world):
     """Texas leads all go to Lone Star: the queries do not grow with the leads (only with the partners told)."""
     w = world
-    one = services.leads_create(actor=w.manager, vendor=w.acme, rows=[row(region="TX")], route=False)
-    many = services.leads_create(
-        actor=w.manager, vendor=w.acme, rows=[row(region="TX") for _ in range(40)], route=False
-    )
+    one = f.leads(w.manager, w.acme, f.lead_row(region="TX"), route=False)
+    many = f.leads(w.manager, w.acme, *[f.lead_row(region="TX") for _ in range(40)], route=False)
     with CaptureQueriesContext(connection) as small:
         services.leads_route(vendor=w.acme, lead_ids=[one[0].pk])
     with CaptureQueriesContext(connection) as large:
@@ -116,7 +116,7 @@ def test_routing_a_batch_takes_the_same_queries_for_1_or_40_leads(world):
 
 def test_accepting_before_the_deadline(world):
     w = world
-    (lead,) = create(w, row(region="TX"))
+    (lead,) = f.leads(w.manager, w.acme, f.lead_row(region="TX"))
     lead = services.lead_accept(actor=w.lonestar_rep, lead=lead)
     assert (lead.status, lead.accept_by) == (Status.ACCEPTED, None)
     assert LeadOffer.objects.get(lead=lead).outcome == Outcome.ACCEPTED
@@ -126,7 +126,7 @@ def test_accepting_before_the_deadline(world):
 
 def test_accepting_after_the_deadline_is_refused(world):
     w = world
-    (lead,) = create(w, row(region="TX"))
+    (lead,) = f.leads(w.manager, w.acme, f.lead_row(region="TX"))
     with pytest.raises(ValidationError, match="deadline"):
         services.lead_accept(actor=w.lonestar_rep, lead=lead, now=lead.accept_by + timedelta(seconds=1))
     assert Lead.objects.get(pk=lead.pk).status == Status.OFFERED
@@ -134,7 +134,7 @@ def test_accepting_after_the_deadline_is_refused(world):
 
 def test_another_partner_cannot_answer_for_the_holder(world):
     w = world
-    (lead,) = create(w, row(region="TX"))
+    (lead,) = f.leads(w.manager, w.acme, f.lead_row(region="TX"))
     for rep in (w.initech_rep, w.umbrella_rep):
         with pytest.raises(PermissionDenied):
             services.lead_accept(actor=rep, lead=lead)
@@ -146,7 +146,7 @@ def test_another_partner_cannot_answer_for_the_holder(world):
 def test_rejecting_needs_a_reason_and_the_lead_moves_on_never_back(world):
     w = world
     LeadRules.objects.create(vendor=w.acme, match_products=False)
-    (lead,) = create(w, row(region="CA"))
+    (lead,) = f.leads(w.manager, w.acme, f.lead_row(region="CA"))
     first = lead.partner
     with pytest.raises(ValidationError):
         services.lead_reject(actor=getattr(w, f"{_key(w, first)}_rep"), lead=lead, reason="  ")
@@ -173,7 +173,7 @@ def _key(w, org):
 def test_the_beat_recalls_missed_leads_and_routes_them_to_another_partner(world):
     w = world
     LeadRules.objects.create(vendor=w.acme, match_products=False, weigh_by_performance=False)
-    leads = create(w, row(region="CA"), row(region="CA"))
+    leads = f.leads(w.manager, w.acme, f.lead_row(region="CA"), f.lead_row(region="CA"))
     holders = {lead.pk: lead.partner for lead in leads}
     accepted = services.lead_accept(actor=getattr(w, f"{_key(w, leads[0].partner)}_rep"), lead=leads[0])
 
@@ -194,7 +194,7 @@ def test_the_beat_recalls_missed_leads_and_routes_them_to_another_partner(world)
 
 def test_a_partner_sees_only_the_leads_it_holds_and_a_vendor_only_its_own(world):
     w = world
-    texas, germany = create(w, row(region="TX"), row(country="DE"))
+    texas, germany = f.leads(w.manager, w.acme, f.lead_row(region="TX"), f.lead_row(country="DE"))
     assert list(selectors.leads_visible_to(w.lonestar_rep)) == [texas]
     assert list(selectors.leads_visible_to(w.hooli_rep)) == [germany]
     assert not selectors.leads_visible_to(w.initech_rep).exists()
@@ -207,16 +207,7 @@ def test_a_partner_sees_only_the_leads_it_holds_and_a_vendor_only_its_own(world)
 
 def test_a_vendor_does_not_see_a_partners_own_leads(world):
     w = world
-    own = Lead.objects.create(
-        vendor=w.acme,
-        source=Lead.Source.PARTNER,
-        partnership=w.initech_acme,
-        partner=w.initech,
-        status=Status.ACCEPTED,
-        company="Initech's own prospect",
-        contact_name="Bill",
-        country="US",
-    )
+    own = f.own_lead(w.initech_rep, w.initech_acme, company="Initech's own prospect", contact_name="Bill")
     assert list(selectors.leads_visible_to(w.initech_rep)) == [own]
     assert not selectors.leads_visible_to(w.manager).filter(pk=own.pk).exists()
 
@@ -227,7 +218,7 @@ def test_a_lead_offered_through_a_partnership_that_closed_cannot_be_accepted(wor
     w = world
     from vendors import services as vendor_services
 
-    (lead,) = create(w, row(region="TX"))
+    (lead,) = f.leads(w.manager, w.acme, f.lead_row(region="TX"))
     assert Partnership.objects.get(pk=w.lonestar_acme.pk).status == Partnership.Status.ACTIVE
     act = vendor_services.partnership_suspend if close == "suspended" else vendor_services.partnership_end
     act(actor=f.admin_of(w.acme), partnership=w.lonestar_acme, reason="Program closed.")

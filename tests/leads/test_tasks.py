@@ -9,7 +9,7 @@ from leads import tasks
 from leads.models import Lead, LeadOffer, LeadRules
 from notifications.models import Receipt
 from portal.celery import app
-from tests.leads.conftest import create, row
+from tests import factories as f
 
 pytestmark = pytest.mark.django_db
 
@@ -25,7 +25,7 @@ def test_the_reminder_task_reminds_a_due_offer_once(world):
     w = world
     # A six-hour deadline inside a twelve-hour reminder window: due as soon as it is offered.
     LeadRules.objects.create(vendor=w.acme, sla_hours=6, reminder_hours=12)
-    (lead,) = create(w, row(region="TX"))
+    (lead,) = f.leads(w.manager, w.acme, f.lead_row(region="TX"))
     assert tasks.remind_due_leads.delay().get() == 1
     assert tasks.remind_due_leads.delay().get() == 0
     offer = LeadOffer.objects.get(lead=lead)
@@ -37,14 +37,14 @@ def test_the_reminder_task_reminds_a_due_offer_once(world):
 def test_the_reminder_task_leaves_an_offer_far_from_its_deadline(world):
     w = world
     LeadRules.objects.create(vendor=w.acme, sla_hours=48, reminder_hours=12)
-    (lead,) = create(w, row(region="TX"))
+    (lead,) = f.leads(w.manager, w.acme, f.lead_row(region="TX"))
     assert tasks.remind_due_leads.delay().get() == 0
     assert LeadOffer.objects.get(lead=lead).reminded_at is None
 
 
 def test_the_recall_task_recalls_an_overdue_offer_once(world):
     w = world
-    (lead,) = create(w, row(region="TX"))
+    (lead,) = f.leads(w.manager, w.acme, f.lead_row(region="TX"))
     past = timezone.now() - timedelta(minutes=1)
     Lead.objects.filter(pk=lead.pk).update(accept_by=past)
     LeadOffer.objects.filter(lead=lead).update(accept_by=past)

@@ -12,7 +12,6 @@ from leads import services
 from leads.models import Lead, LeadEvent, LeadOffer, LeadRules
 from notifications.models import Notification, Receipt
 from tests import factories as f
-from tests.leads.conftest import create, row
 from vendors.models import Membership
 
 pytestmark = pytest.mark.django_db
@@ -30,7 +29,7 @@ def told(user, kind):
 
 def test_a_partner_hears_once_per_batch_with_the_deadline(world):
     w = world
-    leads = create(w, *[row(region="TX", company=f"Clinic {n}") for n in range(3)])
+    leads = f.leads(w.manager, w.acme, *[f.lead_row(region="TX", company=f"Clinic {n}") for n in range(3)])
     (title,) = told(w.lonestar_rep, "lead.offered")
     assert title.startswith("Acme Networks sent you 3 new leads. Accept by ")
     notification = Notification.objects.get(kind="lead.offered")
@@ -40,7 +39,12 @@ def test_a_partner_hears_once_per_batch_with_the_deadline(world):
 
 def test_the_vendor_hears_of_each_answer(world):
     w = world
-    first, second = create(w, row(region="TX", company="Alamo Clinic"), row(country="DE", company="Berlin AG"))
+    first, second = f.leads(
+        w.manager,
+        w.acme,
+        f.lead_row(region="TX", company="Alamo Clinic"),
+        f.lead_row(country="DE", company="Berlin AG"),
+    )
     services.lead_accept(actor=w.lonestar_rep, lead=first)
     services.lead_reject(actor=w.hooli_rep, lead=second, reason="We only sell to public sector.")
     titles = told(w.manager, "lead.answered")
@@ -52,7 +56,7 @@ def test_the_vendor_hears_of_each_answer(world):
 def test_reminders_before_the_deadline_once_and_then_the_recall(world):
     w = world
     LeadRules.objects.create(vendor=w.acme, sla_hours=24, reminder_hours=6)
-    (lead,) = create(w, row(region="TX"))
+    (lead,) = f.leads(w.manager, w.acme, f.lead_row(region="TX"))
     assert services.leads_remind_due(now=timezone.now() + timedelta(hours=17)) == 0
     assert services.leads_remind_due(now=timezone.now() + timedelta(hours=19)) == 1
     assert services.leads_remind_due(now=timezone.now() + timedelta(hours=20)) == 0
@@ -68,7 +72,7 @@ def test_reminders_before_the_deadline_once_and_then_the_recall(world):
 
 def test_the_vendor_moves_an_offer_to_a_partner_of_its_choice(world):
     w = world
-    (lead,) = create(w, row(region="TX"))
+    (lead,) = f.leads(w.manager, w.acme, f.lead_row(region="TX"))
     moved = services.lead_offer_to(actor=w.manager, lead=lead, partnership=w.umbrella_acme)
     assert (moved.status, moved.partner) == (Status.OFFERED, w.umbrella)
     assert moved.routing_reason.startswith("chosen by ")
@@ -79,7 +83,7 @@ def test_the_vendor_moves_an_offer_to_a_partner_of_its_choice(world):
 
 def test_by_hand_only_to_the_vendors_own_active_partners(world):
     w = world
-    (lead,) = create(w, row(region="TX"))
+    (lead,) = f.leads(w.manager, w.acme, f.lead_row(region="TX"))
     globex_partnership = w.initech.partnerships_as_partner.get(vendor=w.globex)
     with pytest.raises(ValidationError):
         services.lead_offer_to(actor=w.manager, lead=lead, partnership=globex_partnership)
@@ -93,7 +97,7 @@ def test_by_hand_only_to_the_vendors_own_active_partners(world):
 
 def test_assign_a_rep_of_the_partner_then_contacted_qualified(world):
     w = world
-    (lead,) = create(w, row(region="TX"))
+    (lead,) = f.leads(w.manager, w.acme, f.lead_row(region="TX"))
     with pytest.raises(ValidationError, match="Accept"):
         services.lead_assign_rep(actor=w.lonestar_rep, lead=lead, rep=w.lonestar_rep)
     lead = services.lead_accept(actor=w.lonestar_rep, lead=lead)
@@ -111,7 +115,7 @@ def test_assign_a_rep_of_the_partner_then_contacted_qualified(world):
 
 def test_disqualifying_needs_a_reason_and_converted_comes_only_from_a_deal(world):
     w = world
-    (lead,) = create(w, row(region="TX"))
+    (lead,) = f.leads(w.manager, w.acme, f.lead_row(region="TX"))
     lead = services.lead_accept(actor=w.lonestar_rep, lead=lead)
     with pytest.raises(ValidationError) as caught:
         services.lead_update_status(actor=w.lonestar_rep, lead=lead, status=Status.DISQUALIFIED)
@@ -126,9 +130,10 @@ def test_disqualifying_needs_a_reason_and_converted_comes_only_from_a_deal(world
 
 def test_converting_carries_the_lead_into_a_deal_registration_and_keeps_the_link(world):
     w = world
-    (lead,) = create(
-        w,
-        row(
+    (lead,) = f.leads(
+        w.manager,
+        w.acme,
+        f.lead_row(
             region="TX",
             company="Alamo Dental Group",
             contact_name="Rosa Vega",
@@ -160,7 +165,7 @@ def test_converting_carries_the_lead_into_a_deal_registration_and_keeps_the_link
 
 
 def test_a_lead_converted_to_a_draft_does_not_tell_the_drafts_reference(world):
-    (lead,) = create(world, row(region="TX"))
+    (lead,) = f.leads(world.manager, world.acme, f.lead_row(region="TX"))
     lead = services.lead_accept(actor=world.lonestar_rep, lead=lead)
     deal = services.lead_convert(
         actor=world.lonestar_rep,
@@ -176,7 +181,7 @@ def test_a_lead_converted_to_a_draft_does_not_tell_the_drafts_reference(world):
 
 def test_a_bad_deal_converts_nothing(world):
     w = world
-    (lead,) = create(w, row(region="TX"))
+    (lead,) = f.leads(w.manager, w.acme, f.lead_row(region="TX"))
     lead = services.lead_accept(actor=w.lonestar_rep, lead=lead)
     with pytest.raises(ValidationError):
         services.lead_convert(

@@ -9,19 +9,18 @@ could be shown is made to start with each character that makes a spreadsheet rea
 
 import csv
 import io
-from datetime import date, timedelta
+from datetime import date
 from decimal import Decimal
 
 import pytest
 from django.apps import apps
 from django.db import models
 from django.db.models.functions import Cast, Concat, Left
-from django.utils import timezone
 from django_countries.fields import CountryField
 from openpyxl import load_workbook
 
 from core import routes, spreadsheets
-from deals import services as deal_services
+from tests import factories as f
 from tests.isolation.endpoints import endpoints
 from tests.portal.helpers import client_for
 
@@ -43,19 +42,15 @@ def world(channel):
         (c.umbrella_admin, c.umbrella, c.acme, c.acme_router),
         (c.initech_rep, c.initech, c.globex, c.globex_fw),
     ):
-        deal_services.deal_create(
-            actor=rep,
-            partner=partner,
-            vendor=vendor,
+        f.deal(
+            rep,
+            partner,
+            vendor,
+            product,
+            quantity=2,
             title="Branch rollout",
             customer_name=f"Customer of {partner.name}",
-            customer_website="hooli.com",
-            customer_country="US",
-            contact_name="Pat Buyer",
             contact_phone="+1 555 0100",
-            expected_close_date=timezone.localdate() + timedelta(days=60),
-            lines=[(product, 2)],
-            submit=True,
         )
     return c
 
