@@ -104,7 +104,9 @@ class TestTheDemoWorld:
         assert Product.objects.filter(created_at__lt=month_ago).exists()
 
     def test_every_organization_has_an_admin_and_people_are_in_its_group(self, demo_output):
-        for org in Organization.objects.prefetch_related("memberships__user__groups"):
+        organizations = list(Organization.objects.prefetch_related("memberships__user__groups"))
+        assert {org.kind for org in organizations} == set(Organization.Kind)
+        for org in organizations:
             memberships = list(org.memberships.all())
             assert any(m.role == "admin" for m in memberships), org
             for m in memberships:

@@ -143,7 +143,9 @@ def test_filters(api, channel):
 
 def test_each_url_is_the_link_of_the_notification_for_its_reader(api, channel):
     for person in (channel.initech_rep, channel.umbrella_admin, channel.acme_admin):
-        for row in rows(api(person).get(LIST)):
+        listed = rows(api(person).get(LIST))
+        assert listed, person
+        for row in listed:
             receipt = Receipt.objects.select_related("notification").get(pk=row["id"])
             assert row["url"] == selectors.link_for(receipt, person)
             assert row["url"] is not None

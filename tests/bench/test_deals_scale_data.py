@@ -190,9 +190,10 @@ class TestTheGeneratedDeals:
             "vendor", "partner", "customer_domain_stem", "has_conflict"
         ):
             holders[(vendor_id, stem)].add((partner_id, has_conflict))
-        for key, found in holders.items():
-            if len({partner for partner, _ in found}) > 1:
-                assert all(has_conflict for _, has_conflict in found), key
+        shared = {key: found for key, found in holders.items() if len({partner for partner, _ in found}) > 1}
+        assert shared  # the planted pairs
+        for key, found in shared.items():
+            assert all(has_conflict for _, has_conflict in found), key
 
     def test_the_queue_says_what_the_vendor_must_do(self, world):
         for status, has_conflict, queue in DealRegistration.objects.values_list("status", "has_conflict", "queue"):
@@ -230,14 +231,19 @@ class TestTheGeneratedDeals:
     def test_each_side_sees_exactly_its_registrations_through_the_selector(self, world):
         visible = deal_selectors.deals_visible_to
         all_deals = DealRegistration.objects.all()
-        for partner in Organization.objects.filter(kind=Organization.Kind.PARTNER, deals_as_partner__isnull=False)[:10]:
+        partners = Organization.objects.filter(kind=Organization.Kind.PARTNER, deals_as_partner__isnull=False)
+        partners = list(partners.distinct()[:10])
+        vendors = list(Organization.objects.filter(kind=Organization.Kind.VENDOR))
+        distributors = list(Organization.objects.filter(kind=Organization.Kind.DISTRIBUTOR))
+        assert (len(partners), bool(vendors), bool(distributors)) == (10, True, True)
+        for partner in partners:
             mine = set(all_deals.filter(partner=partner).values_list("id", flat=True))
             assert set(visible(person(partner)).values_list("id", flat=True)) == mine
-        for vendor in Organization.objects.filter(kind=Organization.Kind.VENDOR):
+        for vendor in vendors:
             theirs = all_deals.filter(vendor=vendor).exclude(status=Status.DRAFT)
             seen = visible(person(vendor, ("manager",))).values_list("id", flat=True)
             assert set(seen) == set(theirs.values_list("id", flat=True))
-        for distributor in Organization.objects.filter(kind=Organization.Kind.DISTRIBUTOR):
+        for distributor in distributors:
             through = all_deals.filter(distributor=distributor).exclude(status=Status.DRAFT)
             assert set(visible(person(distributor)).values_list("id", flat=True)) == set(
                 through.values_list("id", flat=True)

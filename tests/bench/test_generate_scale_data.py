@@ -92,7 +92,9 @@ class TestTheGeneratedChannel:
             ) == {(org.pk, "view_organization")}
 
     def test_a_partner_sees_exactly_its_own_partnerships_and_the_catalogs_of_its_active_vendors(self, world):
-        for partner in Organization.objects.filter(kind=Kind.PARTNER):
+        partners = list(Organization.objects.filter(kind=Kind.PARTNER))
+        assert partners
+        for partner in partners:
             user = person(partner)
             assert ids(selectors.partnerships_visible_to(user)) == ids(Partnership.objects.filter(partner=partner))
             active_vendors = Partnership.objects.filter(partner=partner, status=Status.ACTIVE).values("vendor_id")
@@ -108,12 +110,15 @@ class TestTheGeneratedChannel:
             assert open_vendors <= home_vendors
 
     def test_a_vendor_sees_exactly_its_partnerships_and_a_distributor_exactly_its_resellers(self, world):
-        for vendor in Organization.objects.filter(kind=Kind.VENDOR):
+        vendors = list(Organization.objects.filter(kind=Kind.VENDOR))
+        distributors = list(Organization.objects.filter(kind=Kind.DISTRIBUTOR))
+        assert vendors and distributors
+        for vendor in vendors:
             manager = person(vendor, ("manager",))
             assert ids(selectors.vendor_partners(manager, vendor)) == ids(Partnership.objects.filter(vendor=vendor))
             assert ids(selectors.partnerships_visible_to(manager)) == ids(Partnership.objects.filter(vendor=vendor))
             assert ids(selectors.products_visible_to(manager)) == ids(Product.objects.filter(vendor=vendor))
-        for distributor in Organization.objects.filter(kind=Kind.DISTRIBUTOR):
+        for distributor in distributors:
             user = person(distributor)
             through_it = Partnership.objects.filter(distributor=distributor)
             assert ids(selectors.partnerships_visible_to(user)) == ids(through_it)

@@ -276,7 +276,9 @@ def test_a_draft_links_only_for_the_partner(channel):
 
 def test_deal_types_reach_the_right_kinds_of_organization(channel):
     vendor_side = {"deal.submitted", "deal.extension_requested", "deal.comment_channel"}
-    for kind in (k for k in kinds.REGISTRY.values() if k.key.startswith("deal.")):
+    deal_kinds = [k for k in kinds.REGISTRY.values() if k.key.startswith("deal.")]
+    assert vendor_side < {kind.key for kind in deal_kinds}
+    for kind in deal_kinds:
         if kind.key in vendor_side:
             assert kind.roles == (Role.ADMIN, Role.MANAGER)
             assert Organization.Kind.PARTNER not in kind.audience

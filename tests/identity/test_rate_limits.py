@@ -193,6 +193,7 @@ def test_no_login_limit_counts_per_ip_alone_below_an_offices_size():
         for name, rate in account_settings.RATE_LIMITS.items()
         if name.startswith("login") or name == "request_login_code"
     } | {(name, rate) for name, rate in mfa_settings.RATE_LIMITS.items() if name.endswith("_login")}
+    assert "login_failed" in {name for name, rates in login_steps if rates}
     for name, rates in login_steps:
         unused = (name == "webauthn_login" and not mfa_settings.PASSKEY_LOGIN_ENABLED) or (
             name == "request_login_code" and not account_settings.LOGIN_BY_CODE_ENABLED

@@ -277,6 +277,7 @@ def test_a_tally_of_the_most_rows_there_can_be_fits_its_column(amounts, currency
 def test_a_bound_checks_anything_into_a_number_within_it_or_a_field_error(value):
     from django.core.exceptions import ValidationError
 
+    assert BOUNDS
     for bound in BOUNDS.values():
         try:
             number = bound.clean(value, "field")

@@ -164,6 +164,7 @@ def pks(queryset) -> set:
 def test_every_person_sees_exactly_what_the_rules_say(spec):
     with transaction.atomic():
         world = World(spec)
+        assert [orgs for _, orgs in world.people].count(set()) == 1  # the outsider is asked too
         for person, orgs in world.people:
             person = User.objects.get(pk=person.pk)  # a fresh request
             assert pks(selectors.partnerships_visible_to(person)) == world.partnerships_for(orgs), orgs
