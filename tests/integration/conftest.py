@@ -73,7 +73,7 @@ class Worker:
                 stdout=log,
                 stderr=subprocess.STDOUT,
             )
-        deadline = time.monotonic() + 30
+        deadline = time.monotonic() + 90  # a busy machine takes its time to import Django and Celery
         while "ready" not in self.log.read_text()[start:]:
             if self.proc.poll() is not None or time.monotonic() > deadline:
                 raise RuntimeError(f"Celery worker did not start:\n{self.log.read_text()}")
