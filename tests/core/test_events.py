@@ -10,7 +10,7 @@ from deals import services as deal_services
 from deals.events import DealStatusChanged, DealSubmitted
 from deals.models import DealEvent, DealRegistration
 from notifications.models import Notification
-from tests.deals.service_helpers import register
+from tests import factories as f
 
 
 @event("probe.happened")
@@ -114,7 +114,7 @@ def test_subscribing_twice_runs_the_handler_once(subscribed):
 
 
 def test_a_subscriber_runs_in_the_publishing_transaction_and_sees_its_writes(channel, subscribed):
-    deal = register(channel.initech_rep, channel.initech, channel.acme, lines=[(channel.acme_router, 2)])
+    deal = f.deal(channel.initech_rep, channel.initech, channel.acme, channel.acme_router, quantity=2, submit=False)
     seen = []
 
     def look(event):
@@ -128,7 +128,7 @@ def test_a_subscriber_runs_in_the_publishing_transaction_and_sees_its_writes(cha
 
 
 def test_a_failing_subscriber_rolls_the_services_write_back(channel, subscribed):
-    deal = register(channel.initech_rep, channel.initech, channel.acme, lines=[(channel.acme_router, 2)])
+    deal = f.deal(channel.initech_rep, channel.initech, channel.acme, channel.acme_router, quantity=2, submit=False)
     notifications_before = Notification.objects.count()
 
     def refuse(event):
@@ -147,7 +147,7 @@ def test_a_failing_subscriber_rolls_the_services_write_back(channel, subscribed)
 def test_deal_status_changes_are_published_with_old_and_new(channel, subscribed):
     seen = []
     subscribed("deal.status_changed", lambda e: seen.append((e.old, e.new, e.actor)))
-    deal = register(channel.initech_rep, channel.initech, channel.acme, lines=[(channel.acme_router, 2)], submit=True)
+    deal = f.deal(channel.initech_rep, channel.initech, channel.acme, channel.acme_router, quantity=2)
     deal_services.deal_request_info(actor=channel.acme_manager, deal=deal, question="Which sites?")
     deal_services.deal_submit(actor=channel.initech_rep, deal=deal)
     deal_services.deal_reject(actor=channel.acme_manager, deal=deal, reason="Not a new customer.")
