@@ -12,12 +12,14 @@ approved until a date, rejected...), ``stage`` is the partner's own pipeline (qu
 from decimal import Decimal
 
 from django.conf import settings
+from django.core.exceptions import FieldDoesNotExist
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone
 from django_countries.fields import CountryField
 
 from core import numbers
+from core.history import HistoryEntry, history_index, kind_field
 from core.numbers import ReadableDecimalField
 from vendors.models import Organization, Partnership, Product, Tier
 from vendors.money import CURRENCY_CHOICES
@@ -248,7 +250,7 @@ class DealComment(models.Model):
         return f"Comment on {self.deal_id} by {self.author_id}"
 
 
-class DealEvent(models.Model):
+class DealEvent(HistoryEntry):
     """The history both sides see: who changed what, when, from what to what."""
 
     class Kind(models.TextChoices):
@@ -269,21 +271,44 @@ class DealEvent(models.Model):
         EXTENSION_REFUSED = "extension_refused", "Extension refused"
 
     deal = models.ForeignKey(DealRegistration, on_delete=models.CASCADE, related_name="events")
-    kind = models.CharField(max_length=20, choices=Kind.choices)
-    actor = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True)
+    kind = kind_field(Kind)
     organization = models.ForeignKey(Organization, on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
     field = models.CharField(max_length=40, blank=True)
-    old_value = models.TextField(blank=True)
-    new_value = models.TextField(blank=True)
-    detail = models.TextField(blank=True)
-    created_at = models.DateTimeField(default=timezone.now)
 
-    class Meta:
-        ordering = ["created_at", "id"]
-        indexes = [models.Index(fields=["deal", "created_at"], name="deal_event_history_idx")]
+    # What the history calls a changed field where its verbose name would not do; values shown by their labels.
+    FIELD_LABELS = {
+        "lines": "Products",
+        "products": "Products",
+        "amount": "Deal value",
+        "expected_close_date": "Expected close date",
+        "customer_name": "Customer",
+        "customer_website": "Customer website",
+        "customer_country": "Customer country",
+        "lost_reason": "Why it was lost",
+        "expires_on": "Protected until",
+    }
+    VALUE_LABELS = {
+        "stage": dict(DealRegistration.Stage.choices),
+        "status": dict(DealRegistration.Status.choices),
+    }
+
+    class Meta(HistoryEntry.Meta):
+        indexes = [history_index("deal", name="deal_event_history_idx")]
 
     def __str__(self):
-        return f"{self.get_kind_display()} {self.field}".strip()
+        return f"{self.kind_label} {self.field}".strip()
+
+    @property
+    def field_label(self) -> str:
+        if not self.field:
+            return ""
+        if self.field in self.FIELD_LABELS:
+            return self.FIELD_LABELS[self.field]
+        try:
+            name = str(DealRegistration._meta.get_field(self.field).verbose_name)
+        except FieldDoesNotExist:  # a change of something that is not a column
+            name = self.field.replace("_", " ")
+        return name[:1].upper() + name[1:]
 
 
 def attachment_path(instance, filename):

@@ -260,35 +260,6 @@ def deal_products(request):
 # --- one registration -------------------------------------------------------------------------------------------
 
 
-FIELD_LABELS = {
-    "lines": "Products",
-    "products": "Products",
-    "amount": "Deal value",
-    "expected_close_date": "Expected close date",
-    "customer_name": "Customer",
-    "customer_website": "Customer website",
-    "customer_country": "Customer country",
-    "lost_reason": "Why it was lost",
-    "expires_on": "Protected until",
-}
-VALUE_LABELS = {"stage": dict(Stage.choices), "status": dict(Status.choices)}
-
-
-def _history(request, deal) -> list:
-    events = list(selectors.history(request.user, deal))
-    for event in events:
-        if event.field:
-            try:
-                default = DealRegistration._meta.get_field(event.field).verbose_name
-            except Exception:  # a field that is not a column (lines)
-                default = event.field.replace("_", " ")
-            event.field_label = FIELD_LABELS.get(event.field, str(default)[:1].upper() + str(default)[1:])
-            labels = VALUE_LABELS.get(event.field, {})
-            event.old_label = labels.get(event.old_value, event.old_value)
-            event.new_label = labels.get(event.new_value, event.new_value)
-    return events
-
-
 def _lines_of(request, deal_ids) -> dict[int, list]:
     found: dict[int, list] = {}
     rows = (
@@ -400,7 +371,7 @@ def _render_detail(request, deal, *, failed=None, status=200):
         else:  # the form is not on the page for the registration as it is now: say what went wrong at the top
             errors = [message for messages_ in form.errors.values() for message in messages_]
     lines = _priced(_lines_of(request, [deal.pk]).get(deal.pk, []), deal.currency)
-    events = _history(request, deal)
+    events = list(selectors.history(request.user, deal))
     # What the vendor asked last, shown beside "Answer and resubmit".
     question = next((e.detail for e in reversed(events) if e.kind == DealEvent.Kind.INFO_REQUESTED), "")
     attachments = list(

@@ -17,6 +17,7 @@ from django.utils import timezone
 from django_countries.fields import CountryField
 
 from core import numbers
+from core.history import HistoryEntry, history_index, kind_field
 from vendors.models import Organization, Partnership, Product, Tier
 
 
@@ -220,7 +221,7 @@ class LeadOffer(models.Model):
         return f"{self.lead_id} → {self.partner_id} ({self.outcome})"
 
 
-class LeadEvent(models.Model):
+class LeadEvent(HistoryEntry):
     """The lead's history: routing, answers, status changes, recalls."""
 
     class Kind(models.TextChoices):
@@ -236,23 +237,23 @@ class LeadEvent(models.Model):
         CONVERTED = "converted", "Converted to a deal"
 
     lead = models.ForeignKey(Lead, on_delete=models.CASCADE, related_name="events")
-    kind = models.CharField(max_length=16, choices=Kind.choices)
-    actor = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True)
+    kind = kind_field(Kind)
     organization = models.ForeignKey(Organization, on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
     partner = models.ForeignKey(
         Organization, on_delete=models.SET_NULL, null=True, blank=True, related_name="+", help_text="Offered to."
     )
-    old_value = models.CharField(max_length=40, blank=True)
-    new_value = models.CharField(max_length=40, blank=True)
-    detail = models.TextField(blank=True)
-    created_at = models.DateTimeField(default=timezone.now)
 
-    class Meta:
-        ordering = ["created_at", "id"]
-        indexes = [models.Index(fields=["lead", "created_at"], name="lead_event_history_idx")]
+    # A status change's and a conversion's values are statuses; an assignment's are people's names.
+    VALUE_LABELS = {
+        Kind.STATUS_CHANGED: dict(Lead.Status.choices),
+        Kind.CONVERTED: dict(Lead.Status.choices),
+    }
+
+    class Meta(HistoryEntry.Meta):
+        indexes = [history_index("lead", name="lead_event_history_idx")]
 
     def __str__(self):
-        return f"{self.get_kind_display()} {self.lead_id}"
+        return f"{self.kind_label} {self.lead_id}"
 
 
 class LeadImport(models.Model):

@@ -505,7 +505,7 @@ class Writer:
             if len(partner_people) > 1 and random() < 0.5:
                 assigned = choice(partner_people)
                 t = min(t + int(uniform(60, 2 * DAY)), end)
-                who = facts.people.get(assigned, "")[:40]
+                who = facts.people.get(assigned, "")
                 history.append(("assigned", partner_actor, partner_id, partner_id, "", who, "", t))
             if status != ACCEPTED:
                 t = min(t + int(uniform(0.2, 20) * DAY), end) if status != CONVERTED else registered

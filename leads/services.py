@@ -784,8 +784,8 @@ def _partner_event(lead: Lead, actor, kind: str, *, old: str = "", new: str = ""
         actor=actor,
         organization=lead.partner,
         partner=lead.partner,
-        old_value=old[:40],
-        new_value=new[:40],
+        old_value=old,
+        new_value=new,
         detail=detail,
     )
 

@@ -17,6 +17,7 @@ from django_countries.fields import CountryField
 from guardian.models import GroupObjectPermissionBase, UserObjectPermissionBase
 
 from core import numbers
+from core.history import HistoryEntry, history_index, kind_field
 from core.numbers import ReadableDecimalField
 from vendors.money import CURRENCY_CHOICES
 
@@ -309,7 +310,7 @@ class Partnership(models.Model):
         return self.status == self.Status.ACTIVE
 
 
-class PartnershipEvent(models.Model):
+class PartnershipEvent(HistoryEntry):
     """What happened to a partnership, for both sides' history and the partner's "what's new"."""
 
     class Kind(models.TextChoices):
@@ -322,17 +323,10 @@ class PartnershipEvent(models.Model):
         ENDED = "ended", "Ended"
 
     partnership = models.ForeignKey(Partnership, on_delete=models.CASCADE, related_name="events")
-    kind = models.CharField(max_length=20, choices=Kind.choices)
-    actor = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True)
-    detail = models.TextField(blank=True)
-    created_at = models.DateTimeField(default=timezone.now)
+    kind = kind_field(Kind)
 
-    class Meta:
-        ordering = ["-created_at", "-id"]
-        indexes = [models.Index(fields=["partnership", "-created_at"])]
-
-    def __str__(self):
-        return f"{self.get_kind_display()} ({self.created_at:%Y-%m-%d})"
+    class Meta(HistoryEntry.Meta):
+        indexes = [history_index("partnership", name="partnership_event_history_idx")]
 
 
 # --- django-guardian direct foreign key permission tables (grant to groups; user tables exist so that

@@ -1,5 +1,7 @@
 """One vendor, as the partner sees it: the partnership, its history, and the vendor's catalog."""
 
+import re
+
 from django.urls import reverse
 
 from tests import factories as f
@@ -23,7 +25,7 @@ def test_the_overview_shows_tier_discount_mdf_status_dates_and_history(client, c
     assert "MDF Eligible for market development funds" in page
     assert "Buy through Directly from Acme Networks" in page
     assert "Partner since" in page
-    assert "Approved · Approved into Gold." in page and "Applied" in page
+    assert re.search(r"Approved · \d+ \w+ \d{4}, \d\d:\d\d Approved into Gold\.", page) and "Applied" in page
     html = response.content.decode()
     assert 'aria-current="page">Overview' in html
 
@@ -68,7 +70,7 @@ def test_a_declined_application_shows_the_vendors_reason(client, channel):
 def test_history_keeps_the_tier_change(client, channel):
     services.partnership_change_tier(actor=channel.acme_admin, partnership=channel.initech_acme, tier=channel.silver)
     page = main_text(client_for(client, channel.initech_rep).get(url(channel.acme)))
-    assert "Tier changed · Gold → Silver" in page
+    assert re.search(r"Tier changed · \d+ \w+ \d{4}, \d\d:\d\d Gold → Silver", page)
     assert "Tier Silver" in page
 
 
