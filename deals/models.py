@@ -409,9 +409,9 @@ class DealTally(models.Model):
 
     What its people see in their unfiltered lists (drafts never): the registrations made with the vendor, or
     through the distributor. Kept by ``deals.services`` in the transaction of every change to a registration's
-    status or amount, so a large channel's list shows its totals without adding up every registration. Rows are
-    updated in key order, so two changes at one vendor never wait on each other in a cycle. ``manage.py
-    recount_deal_tallies`` rebuilds them from the registrations (after a bulk load)."""
+    status or amount, so a large channel's list shows its totals without adding up every registration. A tally
+    (``deals/tallies.py``) moved as every kept count is (``core.tallies``); ``manage.py recount_tallies`` rebuilds
+    them from the registrations (after a bulk load)."""
 
     organization = models.ForeignKey(Organization, on_delete=models.CASCADE, related_name="+")
     status = models.CharField(max_length=16, choices=DealRegistration.Status.choices)

@@ -43,9 +43,10 @@ from decimal import Decimal
 
 from django.db import connection
 
+from core import tallies
 from deals import matching
-from deals import services as deal_services
 from deals.models import DealComment, DealConflict, DealEvent, DealLine, DealRegistration
+from deals.tallies import DEAL_TOTALS
 from vendors.management.commands.generate_scale_data import COUNTRIES, FIRST_NAMES, LAST_NAMES
 from vendors.models import Distribution, Organization, Partnership, Product, Tier
 from vendors.money import partner_price, quantize
@@ -945,4 +946,4 @@ def generate(ctx) -> None:
     models = [DealRegistration, DealLine, DealEvent, DealComment, DealConflict]
     with bulk_load(models, enabled=ctx.writer.use_copy and connection.vendor == "postgresql"):
         Writer(ctx, channel, plan).write()
-    deal_services.deal_tallies_recount()  # the vendors' and distributors' totals, as the services keep them
+    tallies.recount(DEAL_TOTALS)  # the vendors' and distributors' totals, as the services keep them

@@ -18,10 +18,10 @@ from decimal import Decimal, InvalidOperation
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.validators import validate_email
 from django.db import IntegrityError, transaction
-from django.db.models import Count, F, FloatField, Func, Q, Sum, Value
+from django.db.models import F, FloatField, Func, Q, Value
 from django.utils import timezone
 
-from core import numbers, places
+from core import numbers, places, tallies
 from core.events import publish
 from deals import matching, uploads
 from deals.events import DealStatusChanged, DealSubmitted
@@ -34,8 +34,8 @@ from deals.models import (
     DealLine,
     DealRegistration,
     DealRules,
-    DealTally,
 )
+from deals.tallies import DEAL_TOTALS
 from notifications import services as notifications
 from vendors import access
 from vendors.models import Distribution, Membership, Organization, Partnership, Product
@@ -130,27 +130,6 @@ def _lock(deal: DealRegistration) -> DealRegistration:
     return locked
 
 
-@transaction.atomic
-def deal_tallies_recount() -> int:
-    """Rebuild every ``DealTally`` from the registrations (after a bulk load; ``manage.py recount_deal_tallies``).
-
-    Locks the tallies for the count, so changes made meanwhile wait and are counted after. Returns the rows."""
-    list(DealTally.objects.select_for_update().values_list("pk", flat=True))
-    DealTally.objects.all().delete()
-    rows = []
-    for side in ("vendor_id", "distributor_id"):
-        grouped = (
-            DealRegistration.objects.exclude(status=Status.DRAFT)
-            .filter(**{f"{side}__isnull": False})
-            .values_list(side, "status", "currency")
-            .annotate(count=Count("id"), amount=Sum("amount"))
-            .order_by()
-        )
-        rows += [DealTally(organization_id=o, status=s, currency=c, count=n, amount=a) for o, s, c, n, a in grouped]
-    DealTally.objects.bulk_create(rows, batch_size=1000)
-    return len(rows)
-
-
 def _tally_state(deal: DealRegistration) -> tuple | None:
     """What a registration adds to its vendor's and distributor's ``DealTally``: nothing while it is a draft."""
     return None if deal.status == Status.DRAFT else (deal.status, deal.currency, deal.amount)
@@ -171,16 +150,7 @@ def _retally(deal: DealRegistration) -> None:
                 move = moves[(organization_id, status, currency)]
                 move[0] += sign
                 move[1] += sign * amount
-    keys = sorted(key for key, (count, amount) in moves.items() if count or amount)
-    DealTally.objects.bulk_create(
-        [DealTally(organization_id=o, status=s, currency=c) for o, s, c in keys], ignore_conflicts=True
-    )
-    for key in keys:  # in key order: two changes at one vendor lock its rows in the same order
-        organization_id, status, currency = key
-        count, amount = moves[key]
-        DealTally.objects.filter(organization_id=organization_id, status=status, currency=currency).update(
-            count=F("count") + count, amount=F("amount") + amount
-        )
+    tallies.move(DEAL_TOTALS, {key: tuple(move) for key, move in moves.items()})
 
 
 def _lock_rules(vendor: Organization) -> DealRules:

@@ -351,8 +351,9 @@ class LeadTally(models.Model):
     submitted deal).
 
     Kept by ``leads.services`` in the transaction of every change of a lead's status or holder (routing a batch
-    moves it in a fixed number of statements) and when a partner's own lead's deal is submitted.
-    ``manage.py recount_lead_tallies`` rebuilds it."""
+    moves it in a fixed number of statements) and when a partner's own lead's deal is submitted: a tally
+    (``leads/tallies.py``) moved as every kept count is (``core.tallies``). ``manage.py recount_tallies``
+    rebuilds it."""
 
     organization = models.ForeignKey(Organization, on_delete=models.CASCADE, related_name="+")
     own = models.BooleanField(default=False)

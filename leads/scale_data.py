@@ -34,10 +34,11 @@ from datetime import UTC, datetime, timedelta
 from django.contrib.auth import get_user_model
 from django.db import connection
 
+from core import tallies
 from deals.models import DealRegistration
 from deals.scale_data import INDUSTRIES, LEGAL_FORMS, PUBLIC, SYLLABLES, TLDS, Channel, bulk_load, name_slug, spread
-from leads import services as lead_services
 from leads.models import Lead, LeadCoverage, LeadEvent, LeadOffer, LeadRules
+from leads.tallies import LEAD_COUNTS
 from vendors.management.commands.generate_scale_data import FIRST_NAMES, LAST_NAMES
 from vendors.models import Organization, Product, Tier
 
@@ -669,4 +670,4 @@ def generate(ctx) -> None:
         rules, coverage = _rules_and_coverage(ctx, facts, rng)
         plan = _plan(ctx, facts, rng, round(FULL_LEADS * ctx.scale))
         Writer(ctx, facts, plan, rules, coverage).write()
-    lead_services.lead_tallies_recount()  # the vendors' and distributors' counts, as the services keep them
+    tallies.recount(LEAD_COUNTS)  # the vendors' and distributors' counts, as the services keep them

@@ -14,13 +14,14 @@ from django.db import connection, transaction
 from django.db.models import Count, Q
 from django.utils import timezone
 
-from core import numbers, places
+from core import numbers, places, tallies
 from core.events import publish
 from deals.models import DealRegistration
 from leads import imports, routing
 from leads import notifications as kinds
 from leads.events import LeadAccepted, LeadConverted, LeadsRouted
-from leads.models import Lead, LeadCoverage, LeadEvent, LeadImport, LeadNote, LeadOffer, LeadRules, LeadTally
+from leads.models import Lead, LeadCoverage, LeadEvent, LeadImport, LeadNote, LeadOffer, LeadRules
+from leads.tallies import LEAD_COUNTS
 from notifications import services as notifications
 from vendors import access
 from vendors.models import Organization, Partnership, Product
@@ -110,7 +111,7 @@ def _waiting(lead: Lead) -> tuple:
 
 def _move_tallies(moves) -> None:
     """Apply ``[(the tallies it counted in, the tallies it counts in now)]``: three statements whatever the number
-    of leads (a routed batch), their rows locked in key order so two batches never wait on each other in a cycle."""
+    of leads (a routed batch), as every tally moves (``core.tallies.move``)."""
     deltas = Counter()
     for before, after in moves:
         if before == after:
@@ -119,19 +120,7 @@ def _move_tallies(moves) -> None:
             deltas[key] -= 1
         for key in after:
             deltas[key] += 1
-    keys = sorted(key for key, n in deltas.items() if n)
-    if not keys:
-        return
-    LeadTally.objects.bulk_create(
-        [LeadTally(organization_id=o, own=own, status=s) for o, own, s in keys], ignore_conflicts=True
-    )
-    wanted = Q(pk__in=[])
-    for organization_id, own, status in keys:
-        wanted |= Q(organization_id=organization_id, own=own, status=status)
-    rows = list(LeadTally.objects.select_for_update().filter(wanted).order_by("organization_id", "own", "status"))
-    for row in rows:
-        row.count += deltas[(row.organization_id, row.own, row.status)]
-    LeadTally.objects.bulk_update(rows, ["count"])
+    tallies.move(LEAD_COUNTS, deltas)
 
 
 def lead_deal_submitted(*, deal) -> None:
@@ -141,32 +130,6 @@ def lead_deal_submitted(*, deal) -> None:
     own = Lead.objects.filter(deal=deal, source=Lead.Source.PARTNER).values_list("vendor_id", "status").first()
     if own is not None:
         _move_tallies([((), ((own[0], True, own[1]),))])
-
-
-@transaction.atomic
-def lead_tallies_recount() -> int:
-    """Rebuild every ``LeadTally`` from the leads (after a bulk load; ``manage.py recount_lead_tallies``)."""
-    list(LeadTally.objects.select_for_update().values_list("pk", flat=True))
-    LeadTally.objects.all().delete()
-    rows = []
-    for side in ("vendor_id", "distributor_id"):
-        grouped = (
-            Lead.objects.filter(source=Lead.Source.VENDOR, **{f"{side}__isnull": False})
-            .values_list(side, "status")
-            .annotate(n=Count("id"))
-            .order_by()
-        )
-        rows += [LeadTally(organization_id=o, status=s, count=n) for o, s, n in grouped]
-    registered = (
-        Lead.objects.filter(source=Lead.Source.PARTNER, deal__isnull=False)
-        .exclude(deal__status=DealRegistration.Status.DRAFT)
-        .values_list("vendor_id", "status")
-        .annotate(n=Count("id"))
-        .order_by()
-    )
-    rows += [LeadTally(organization_id=o, own=True, status=s, count=n) for o, s, n in registered]
-    LeadTally.objects.bulk_create(rows, batch_size=1000)
-    return len(rows)
 
 
 # --- creating ------------------------------------------------------------------------------------------------

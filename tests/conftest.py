@@ -3,6 +3,8 @@ import shutil
 
 import pytest
 
+from tests.after_each import after_each
+
 # Files whose tests take the longest (a minute or more each, on 2 cores): the isolation suite's generated worlds,
 # the demo, the browser journeys and the real worker. pytest-xdist hands files out in collection order
 # (``--dist loadfile``), so starting these first keeps both processes busy to the end instead of one of them
@@ -28,6 +30,20 @@ def _start_rank(item) -> int:
 @pytest.hookimpl(trylast=True)
 def pytest_collection_modifyitems(items):
     items.sort(key=_start_rank)  # stable: the order within a file, and of the other files, is kept
+
+
+def _tallies_kept():
+    from core import tallies
+
+    wrong = tallies.differences()
+    assert not wrong, f"kept tallies that differ from a fresh count, {{key: (kept, counted)}}: {wrong}"
+
+
+@pytest.fixture(autouse=True)
+def tallies_kept(request):
+    """Every test that uses the database ends with every app's kept tallies (core.tallies) equal to a fresh count
+    of their records: a service that changes what a tally counts without moving it fails the test that ran it."""
+    yield from after_each(request, _tallies_kept)
 
 
 @pytest.fixture(autouse=True)

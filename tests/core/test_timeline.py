@@ -2,14 +2,13 @@
 through ``includes/timeline.html``, each kind and each changed value by its label."""
 
 import re
-from datetime import timedelta
 
 from django.urls import reverse
-from django.utils import timezone
 
 from deals import services as deal_services
 from leads import services as lead_services
 from leads.models import LeadCoverage
+from tests import factories as f
 from tests.portal.helpers import client_for
 from vendors import services as vendor_services
 
@@ -44,19 +43,7 @@ def test_a_partnerships_history_on_both_sides(client, channel):
 
 
 def test_a_deals_history(client, channel):
-    deal = deal_services.deal_create(
-        actor=channel.initech_rep,
-        partner=channel.initech,
-        vendor=channel.acme,
-        lines=[(channel.acme_router, 2)],
-        submit=True,
-        title="Waystar routers",
-        customer_name="Waystar Health",
-        customer_website="waystar.com",
-        customer_country="US",
-        contact_name="Ana Diaz",
-        expected_close_date=timezone.localdate() + timedelta(days=40),
-    )
+    deal = f.deal(channel.initech_rep, channel.initech, channel.acme, channel.acme_router, quantity=2)
     deal_services.deal_update(actor=channel.initech_rep, deal=deal, changes={"stage": "proposal"})
     rows = history(client_for(client, channel.acme_manager).get(reverse("deals:detail", args=[deal.pk])))
     assert any(row.startswith("Submitted · ") and "→ Under review" in row for row in rows), rows
@@ -65,11 +52,7 @@ def test_a_deals_history(client, channel):
 
 def test_a_leads_history(client, channel):
     LeadCoverage.objects.create(partnership=channel.initech_acme, vendor=channel.acme, countries=["US"])
-    (lead,) = lead_services.leads_create(
-        actor=channel.acme_manager,
-        vendor=channel.acme,
-        rows=[{"company": "Waystar Health", "contact_name": "Ana Diaz", "country": "US", "products": "ACM-R100"}],
-    )
+    (lead,) = f.leads(channel.acme_manager, channel.acme, f.lead_row())
     lead = lead_services.lead_accept(actor=channel.initech_rep, lead=lead)
     lead_services.lead_update_status(actor=channel.initech_rep, lead=lead, status="qualified")
     rows = history(client_for(client, channel.initech_rep).get(reverse("leads:detail", args=[lead.pk])))

@@ -5,6 +5,7 @@ from datetime import date, timedelta
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.utils import timezone
 
+from core import tallies
 from deals.models import (
     DealAttachment,
     DealComment,
@@ -14,6 +15,7 @@ from deals.models import (
     DealLine,
     DealRegistration,
 )
+from deals.tallies import DEAL_TOTALS
 from notifications.models import Notification, Receipt
 from tests import factories as f
 
@@ -78,27 +80,9 @@ def files_under(root) -> list:
 
 def tallies_kept() -> dict:
     """``{(organization, status, currency): (count, amount)}`` as the services keep them (empty rows left out)."""
-    from deals.models import DealTally
-
-    return {
-        (t.organization_id, t.status, t.currency): (t.count, t.amount)
-        for t in DealTally.objects.all()
-        if t.count or t.amount
-    }
+    return tallies.kept(DEAL_TOTALS)
 
 
 def tallies_counted() -> dict:
     """The same, added up from the registrations themselves: what every vendor and distributor sees."""
-    from django.db.models import Count, Sum
-
-    found = {}
-    for side in ("vendor_id", "distributor_id"):
-        rows = (
-            DealRegistration.objects.exclude(status=DealRegistration.Status.DRAFT)
-            .filter(**{f"{side}__isnull": False})
-            .values_list(side, "status", "currency")
-            .annotate(n=Count("id"), amount=Sum("amount"))
-            .order_by()
-        )
-        found.update({(o, s, c): (n, amount) for o, s, c, n, amount in rows})
-    return found
+    return tallies.counted(DEAL_TOTALS)

@@ -13,9 +13,9 @@ from django.db import connection
 from django.utils import timezone
 from rest_framework.test import APIClient
 
-from core import numbers
-from deals import services
+from core import numbers, tallies
 from deals.models import DealRegistration, DealTally
+from deals.tallies import DEAL_TOTALS
 from tests import factories as f
 from tests.api.helpers import API, errors, rows
 from tests.deals.helpers import edit_form, url
@@ -151,5 +151,5 @@ def test_a_row_stored_past_the_bound_still_shows_everywhere_and_can_be_corrected
     deal.refresh_from_db()
     assert deal.amount == Decimal("26000")
     # SQLite added and took away the huge amount in floating point: the kept totals lost their cents there, as
-    # after any bulk repair. The recount the operator runs then (``manage.py recount_deal_tallies``) rebuilds them.
-    services.deal_tallies_recount()
+    # after any bulk repair. The recount the operator runs then (``manage.py recount_tallies``) rebuilds them.
+    tallies.recount(DEAL_TOTALS)

@@ -1,6 +1,6 @@
 """The totals a vendor's and a distributor's deal lists show come from totals kept by the services (so a channel
 of hundreds of thousands of registrations is not added up on every view): they always equal what the list
-holds, filtered or not, in the HTML and the API; and ``recount_deal_tallies`` rebuilds them."""
+holds, filtered or not, in the HTML and the API; and ``recount_tallies`` rebuilds them."""
 
 import re
 from decimal import Decimal
@@ -113,6 +113,6 @@ def test_recount_rebuilds_the_totals_from_the_registrations(world, capsys):
     expected = tallies_kept()
     DealTally.objects.update(count=0, amount=0)
     DealTally.objects.create(organization=world.initech, status="approved", currency="USD", count=5, amount=1)
-    call_command("recount_deal_tallies")
+    call_command("recount_tallies", "deals.DealTally")
     assert tallies_kept() == expected == tallies_counted()
-    assert "Recounted the deal totals" in capsys.readouterr().out
+    assert "Recounted deals.DealTally:" in capsys.readouterr().out

@@ -1,15 +1,12 @@
-"""The lead tests' channel: Acme with four partners covering different territories, and Globex. Every lead test
-ends with the vendors' and distributors' kept lead counts equal to a count of their leads: a service that moves a
-lead without keeping them fails the test that exercised it."""
+"""The lead tests' channel: Acme with four partners covering different territories, and Globex. (Every lead test
+ends with the kept lead counts equal to a count of the leads: ``tests/conftest.py``.)"""
 
 from decimal import Decimal
 
 import pytest
-from django.db.models import Count
 
-from leads.models import Lead, LeadCoverage, LeadTally
+from leads.models import LeadCoverage
 from tests import factories as f
-from tests.after_each import after_each
 from vendors.models import Membership
 
 
@@ -46,36 +43,3 @@ def world():
     f.partnership(globex, w.initech, f.TierFactory(vendor=globex))
     return w
 
-
-def tallies_kept() -> dict:
-    return {(t.organization_id, t.own, t.status): t.count for t in LeadTally.objects.all() if t.count}
-
-
-def tallies_counted() -> dict:
-    found = {}
-    for side in ("vendor_id", "distributor_id"):
-        rows = (
-            Lead.objects.filter(source=Lead.Source.VENDOR, **{f"{side}__isnull": False})
-            .values_list(side, "status")
-            .annotate(n=Count("id"))
-            .order_by()
-        )
-        found.update({(o, False, s): n for o, s, n in rows})
-    registered = (
-        Lead.objects.filter(source=Lead.Source.PARTNER, deal__isnull=False)
-        .exclude(deal__status="draft")
-        .values_list("vendor_id", "status")
-        .annotate(n=Count("id"))
-        .order_by()
-    )
-    found.update({(o, True, s): n for o, s, n in registered})
-    return found
-
-
-def _kept():
-    assert tallies_kept() == tallies_counted()
-
-
-@pytest.fixture(autouse=True)
-def lead_tallies_kept(request):
-    yield from after_each(request, _kept)

@@ -6,7 +6,6 @@ from django.urls import reverse
 from leads import services
 from leads.models import LeadEvent
 from tests import factories as f
-from tests.leads.conftest import create, row
 from tests.portal.helpers import client_for, main_text
 from vendors.models import Membership
 
@@ -19,7 +18,7 @@ def history_of(response) -> str:
 
 
 def test_a_long_value_is_kept_whole_and_shown_whole(client, world):
-    (lead,) = create(world, row(region="TX"))
+    (lead,) = f.leads(world.manager, world.acme, f.lead_row(region="TX"))
     lead = services.lead_accept(actor=world.lonestar_rep, lead=lead)
     first, last = "Maximiliana Alexandrina", "Featherstonehaugh-Worthington"
     rep = f.member(world.lonestar, Membership.Role.MEMBER, first_name=first, last_name=last)
@@ -33,7 +32,7 @@ def test_a_long_value_is_kept_whole_and_shown_whole(client, world):
 
 
 def test_the_lead_history_shows_labels_not_codes(client, world):
-    (lead,) = create(world, row(region="TX"))
+    (lead,) = f.leads(world.manager, world.acme, f.lead_row(region="TX"))
     lead = services.lead_accept(actor=world.lonestar_rep, lead=lead)
     services.lead_update_status(actor=world.lonestar_rep, lead=lead, status="contacted")
 
