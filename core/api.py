@@ -194,22 +194,10 @@ class Pagination(PageNumberPagination):
 
 
 def current_organization(request):
-    """The organization the caller works in now: the one the middleware chose for the session.
-
-    Requests authenticated by DRF itself (API tokens, later) pass the middleware as anonymous; for them the
-    first of their active memberships is used, as the middleware would choose it.
-    """
-    organization = getattr(request, "organization", None)
-    if organization is None and request.user.is_authenticated:
-        cached = getattr(request, "_onepane_api_organization", False)
-        if cached is False:
-            from vendors.selectors import memberships_of_user
-
-            memberships = memberships_of_user(request.user)
-            cached = memberships[0].organization if memberships else None
-            request._onepane_api_organization = cached
-        organization = cached
-    return organization
+    """The organization the caller works in now: the one the middleware chose for the session
+    (``vendors.middleware``), or, for a request authenticated by an API token, the one its authentication chose
+    (``identity.tokens``: the owner's first, or the one the header names). ``None`` for a person in none."""
+    return getattr(request, "organization", None)
 
 
 def require_organization(request):

@@ -14,3 +14,8 @@ urlpatterns = [
     path("r/<str:token>/", views.click, name="click"),
     path("p/<str:token>.gif", views.pixel, name="pixel"),
 ]
+
+# Pages of the vendor console (namespace ``console``, under /console/), mounted with the console's own.
+console_urlpatterns = [
+    path("alerts/", views.alerts, name="alerts"),
+]

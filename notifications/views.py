@@ -17,12 +17,13 @@ from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from core import lists
-from core.views import wants_partial
+from core.views import side_view, wants_partial
 from notifications import kinds, selectors, services, tables
 from notifications.forms import InboxFilterForm, PreferencesForm
 from notifications.models import Receipt
 from vendors.access import get_or_404
 from vendors.middleware import SESSION_KEY
+from vendors.models import Organization
 
 # A transparent 1×1 GIF.
 PIXEL = base64.b64decode("R0lGODlhAQABAIAAAAAAAP///yH5BAEAAAAALAAAAAABAAEAAAIBRAA7")
@@ -208,3 +209,18 @@ def pixel(request, token):
     add_never_cache_headers(response)
     response["Referrer-Policy"] = "no-referrer"
     return response
+
+
+# --- the vendor console's alerts page ---------------------------------------------------------------------------
+
+
+@require_GET
+@side_view(Organization.Kind.VENDOR)
+def alerts(request):
+    """What the vendor's notifications to partners achieve: per type, how many people got one and how many
+    opened it (in the app or by email). Counts only; the people are not named. A console page (``console:alerts``,
+    mounted with the console's own in ``portal/urls.py``)."""
+    rows = selectors.alert_open_rates(request.organization)
+    totals = {"recipients": sum(r["recipients"] for r in rows), "opened": sum(r["opened"] for r in rows)}
+    totals["rate"] = round(100 * totals["opened"] / totals["recipients"], 1) if totals["recipients"] else 0.0
+    return render(request, "vendors/console/alerts.html", {"rows": rows, "totals": totals})

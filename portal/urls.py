@@ -4,10 +4,13 @@ from django.urls import include, path
 
 from identity import saml as identity_saml
 from identity import views_sso as identity_views_sso
+from notifications import urls as notifications_urls
+from vendors import urls as console_urls
 
 urlpatterns = [
     path("", include("portal.urls_workspace")),
-    path("console/", include("vendors.urls")),
+    # The vendor console: the channel graph's pages, and the alerts page notifications adds to it.
+    path("console/", include((console_urls.urlpatterns + notifications_urls.console_urlpatterns, "console"))),
     path("deals/", include("deals.urls")),
     path("leads/", include("leads.urls")),
     path("notifications/", include("notifications.urls")),

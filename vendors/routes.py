@@ -27,7 +27,6 @@ ROUTES = {
     "console:product_create": authenticated(writes=True),
     "console:product_edit": scoped("vendors.Product", writes=True),
     "console:program": authenticated(writes=True),
-    "console:alerts": authenticated(),
     # The API (vendors/api.py): what each side of the channel may see of it.
     "organization-list": authenticated(),
     "organization-detail": scoped("vendors.Organization"),

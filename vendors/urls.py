@@ -23,5 +23,4 @@ urlpatterns = [
     path("catalog/new/", views.product_create, name="product_create"),
     path("catalog/<int:pk>/", views.product_edit, name="product_edit"),
     path("program/", views.program, name="program"),
-    path("alerts/", views.alerts, name="alerts"),
 ]

@@ -20,7 +20,6 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from core import lists
 from core.forms import add_service_error
 from core.views import can_manage, require_manager, side_view, wants_partial
-from notifications import selectors as notification_selectors
 from vendors import forms, selectors, services, tables
 from vendors.access import get_or_404
 from vendors.models import Organization, Partnership
@@ -513,17 +512,3 @@ def program(request):
         {"form": form, "vendor": vendor, "can_manage": manage},
         status=status,
     )
-
-
-# --- alerts ---------------------------------------------------------------------------------------------------
-
-
-@require_GET
-@console_view
-def alerts(request):
-    """What the vendor's notifications to partners achieve: per type, how many people got one and how many
-    opened it (in the app or by email). Counts only; the people are not named."""
-    rows = notification_selectors.alert_open_rates(request.organization)
-    totals = {"recipients": sum(r["recipients"] for r in rows), "opened": sum(r["opened"] for r in rows)}
-    totals["rate"] = round(100 * totals["opened"] / totals["recipients"], 1) if totals["recipients"] else 0.0
-    return render(request, "vendors/console/alerts.html", {"rows": rows, "totals": totals})
