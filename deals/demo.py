@@ -1,25 +1,22 @@
 """Deal registration's demo story: registrations across the vendors, each told step by step.
 
 Each step of each registration (``DEALS``: register, ask, answer, approve, comment, win or lose, ask for more time)
-goes through ``deals.services``, then is moved to its date; the expiry job then runs on the mornings it had work.
-So the conflict Acme has to decide, the automatic approval and every history entry, comment and notification are
-the ones production would have made. Told after the channel's partnerships (vendors/demo.py).
+goes through ``deals.services`` on its date (the services take ``now``), and the expiry job runs on the mornings it
+had work. So the conflict Acme has to decide, the automatic approval and every history entry, comment and
+notification are the ones production would have made, dated as they happened. Told after the channel's partnerships
+(vendors/demo.py).
 """
 
-from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 
 from django.contrib.auth import get_user_model
 from django.core.management.base import CommandError
-from django.db.models import Q
-from django.utils import timezone
 
 from core.demo import BASE_URL, Story
 from deals import services as deal_services
-from deals.models import DealComment, DealConflict, DealEvent, DealExtensionRequest, DealRegistration, DealRules
-from notifications.models import Notification, Receipt
+from deals.models import DealRegistration
 from vendors.models import Membership, Organization, Partnership, Product
 
 Role = Membership.Role
@@ -29,23 +26,11 @@ RILEY, ALEX = "riley.rep@initech.example", "alex.admin@initech.example"
 # The vendors' deal rules: Acme approves its Platinum partners' small registrations by itself and caps the open
 # registrations a partner may leave idle.
 ACME_RULES = {"auto_approve_below": Decimal("15000"), "top_tiers": ["Platinum"], "idle_cap": 5, "idle_days": 45}
-# What a service call writes and stamps with "now", moved to the step's date afterwards (``Builder.dated``).
-DEAL_TIMES = ("created_at", "submitted_at", "approved_at", "decided_at", "closed_at", "last_activity_at", "updated_at")
-DATED_ROWS = [
-    (DealEvent, "created_at"),
-    (DealComment, "created_at"),
-    (DealConflict, "detected_at"),
-    (DealConflict, "resolved_at"),
-    (DealExtensionRequest, "requested_at"),
-    (DealExtensionRequest, "decided_at"),
-    (Notification, "created_at"),
-    (Receipt, "created_at"),
-]
 
 
 @dataclass
 class DealSpec:
-    """One registration's story, built through ``deals.services`` step by step and dated afterwards.
+    """One registration's story, built through ``deals.services`` step by step, each step on its day.
 
     ``steps``: ``(days ago, action, *arguments)``, oldest first. Actions: ``register`` (create and submit),
     ``draft``, ``submit`` (also a resubmission), ``comment`` (``"partner"``, ``"vendor"`` or ``"distributor"``,
@@ -637,19 +622,21 @@ DEALS = [
 
 def tell_deals(world):
     """Registrations across the vendors (``DEALS``), each told step by step through ``deals.services`` (so the
-    conflicts, the automatic approval, the history, the threads and the notifications are the real ones) and moved to
-    its date; then the expiry job runs on the days it had something to do."""
+    conflicts, the automatic approval, the history, the threads and the notifications are the real ones) on its date;
+    then the expiry job runs on the days it had something to do."""
     acme = world.vendors["acme"]
-    with dated(world.days_ago(100)):
-        deal_services.deal_rules_update(
-            actor=world.vendor_managers["acme"],
-            vendor=acme,
-            auto_approve_below=ACME_RULES["auto_approve_below"],
-            auto_approve_tiers=[t for t in acme.tier_list if t.name in ACME_RULES["top_tiers"]],
-            idle_cap=ACME_RULES["idle_cap"],
-            idle_days=ACME_RULES["idle_days"],
-        )
-    DealRules.objects.filter(vendor=acme).update(updated_at=world.days_ago(100))
+    # Acme set its rules a hundred days ago (two draws of the random source are spent first, as the demo always has:
+    # the rest of the world depends on their order).
+    world.days_ago(100)
+    deal_services.deal_rules_update(
+        actor=world.vendor_managers["acme"],
+        vendor=acme,
+        auto_approve_below=ACME_RULES["auto_approve_below"],
+        auto_approve_tiers=[t for t in acme.tier_list if t.name in ACME_RULES["top_tiers"]],
+        idle_cap=ACME_RULES["idle_cap"],
+        idle_days=ACME_RULES["idle_days"],
+        now=world.days_ago(100),
+    )
     world.initech_people = {u.email: u for u in get_user_model().objects.filter(email__in=[RILEY, ALEX])}
     world.distributor_admins = {
         m.organization_id: m.user
@@ -679,15 +666,15 @@ def _deal(world, spec: DealSpec):
         last = when = min(when, world.now - timedelta(minutes=5))
         if deal is None and when <= partnership.started_at:
             raise CommandError(f"{spec.title}: registered before {partner.name} became {vendor.name}'s partner.")
-        with dated(when):
-            deal = _step(world, spec, vendor, partner, actors, deal, action, args)
+        deal = _step(world, spec, vendor, partner, actors, deal, action, args, now=when)
         if action == "stage" and args[0] in DealRegistration.CLOSED_STAGES:
-            # The deal closed on the day it closed.
+            # The deal closed on the day it closed (the story's fact, not a stamp: the close date the partner expected).
             DealRegistration.objects.filter(pk=deal.pk).update(expected_close_date=when.date())
 
 
-def _step(world, spec, vendor, partner, actors, deal, action, args):
-    """One step of a registration's story, through the service a person would have used; returns the deal."""
+def _step(world, spec, vendor, partner, actors, deal, action, args, *, now):
+    """One step of a registration's story, through the service a person would have used at ``now``; returns the
+    deal."""
     rep, manager = actors["partner"], actors["vendor"]
     if action in ("register", "draft"):
         name, email = spec.contact
@@ -704,26 +691,27 @@ def _step(world, spec, vendor, partner, actors, deal, action, args):
             expected_close_date=world.now.date() + timedelta(days=spec.close),
             lines=_lines(world, vendor, spec.lines),
             submit=action == "register",
+            now=now,
         )
     if action == "submit":
-        deal_services.deal_submit(actor=rep, deal=deal)
+        deal_services.deal_submit(actor=rep, deal=deal, now=now)
     elif action == "comment":
-        deal_services.deal_comment(actor=actors[args[0]], deal=deal, body=args[1])
+        deal_services.deal_comment(actor=actors[args[0]], deal=deal, body=args[1], now=now)
     elif action == "ask":
-        deal_services.deal_request_info(actor=manager, deal=deal, question=args[0])
+        deal_services.deal_request_info(actor=manager, deal=deal, question=args[0], now=now)
     elif action == "approve":
-        deal_services.deal_approve(actor=manager, deal=deal, protection_days=args[0], note=args[1])
+        deal_services.deal_approve(actor=manager, deal=deal, protection_days=args[0], note=args[1], now=now)
     elif action == "reject":
-        deal_services.deal_reject(actor=manager, deal=deal, reason=args[0])
+        deal_services.deal_reject(actor=manager, deal=deal, reason=args[0], now=now)
     elif action == "stage":
         changes = {"stage": args[0], "lost_reason": args[1] if len(args) > 1 else ""}
-        deal_services.deal_update(actor=rep, deal=deal, changes=changes)
+        deal_services.deal_update(actor=rep, deal=deal, changes=changes, now=now)
     elif action == "lines":
-        deal_services.deal_update(actor=rep, deal=deal, changes={"lines": _lines(world, vendor, args[0])})
+        deal_services.deal_update(actor=rep, deal=deal, changes={"lines": _lines(world, vendor, args[0])}, now=now)
     elif action == "extend":
-        deal_services.deal_request_extension(actor=rep, deal=deal, days=args[0], reason=args[1])
+        deal_services.deal_request_extension(actor=rep, deal=deal, days=args[0], reason=args[1], now=now)
     elif action == "grant":
-        deal_services.deal_decide_extension(actor=manager, deal=deal, grant=True, response=args[0])
+        deal_services.deal_decide_extension(actor=manager, deal=deal, grant=True, response=args[0], now=now)
     else:
         raise CommandError(f"{spec.title}: unknown step {action!r}.")
     return deal  # The services read the registration afresh (and lock it) on every call.
@@ -731,25 +719,6 @@ def _step(world, spec, vendor, partner, actors, deal, action, args):
 
 def _lines(world, vendor, lines):
     return [(world.skus[vendor.pk, sku], quantity) for sku, quantity in lines]
-
-
-@contextmanager
-def dated(when):
-    """Whatever the service calls inside write is dated ``when``: the rows they created and the timestamps they set
-    (the states are real). Everything written before is already in the past, so "written inside" is "dated since the
-    block started"; an approval's protection starts on its date."""
-    started = timezone.now()
-    yield
-    touched = Q()
-    for name in DEAL_TIMES:
-        touched |= Q(**{f"{name}__gte": started})
-    for deal in DealRegistration.objects.filter(touched).only(*DEAL_TIMES, "protection_days"):
-        moved = {name: when for name in DEAL_TIMES if getattr(deal, name) and getattr(deal, name) >= started}
-        if "approved_at" in moved:
-            moved["expires_on"] = when.date() + timedelta(days=deal.protection_days)
-        DealRegistration.objects.filter(pk=deal.pk).update(**moved)
-    for model, name in DATED_ROWS:
-        model.objects.filter(**{f"{name}__gte": started}).update(**{name: when})
 
 
 def _expiry_job(world):
@@ -764,8 +733,7 @@ def _expiry_job(world):
         days.update(day for day in moments if day <= world.now.date())
     for day in sorted(days):
         morning = datetime(day.year, day.month, day.day, 6, tzinfo=UTC)
-        with dated(min(morning, world.now - timedelta(minutes=5))):
-            deal_services.deals_expire_due(today=day)
+        deal_services.deals_expire_due(today=day, now=min(morning, world.now - timedelta(minutes=5)))
 
 
 STORIES = [

@@ -12,7 +12,7 @@ both are recorded and the second is flagged against the first; nothing is lost a
 """
 
 from collections import defaultdict
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 from decimal import Decimal, InvalidOperation
 
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -76,8 +76,8 @@ EDITABLE_CUSTOMER_STATUSES = (Status.DRAFT, Status.INFO_REQUESTED)
 # --- who may act --------------------------------------------------------------------------------------------
 
 
-def _today() -> date:
-    return timezone.localdate()
+def _today(now: datetime | None = None) -> date:
+    return timezone.localdate(now)
 
 
 def _require_partner_side(actor, deal: DealRegistration) -> None:
@@ -186,7 +186,7 @@ def _partner_recipient(deal):
     return None
 
 
-def _tell_partner(kind, deal, *, title, body="", actor=None, key=None):
+def _tell_partner(kind, deal, *, title, body="", actor=None, key=None, now=None):
     notifications.notify(
         kind=kind,
         organization=deal.partner,
@@ -197,10 +197,11 @@ def _tell_partner(kind, deal, *, title, body="", actor=None, key=None):
         title=title,
         body=body,
         key=key,
+        now=now,
     )
 
 
-def _tell_channel(kind, deal, *, title, body="", actor=None, distributor=True, vendor_note=""):
+def _tell_channel(kind, deal, *, title, body="", actor=None, distributor=True, vendor_note="", now=None):
     """The vendor (and, in two-tier, the distributor): their admins and managers. ``vendor_note`` (a conflict)
     is told to the vendor alone."""
     for org, note in ((deal.vendor, vendor_note), (deal.distributor if distributor else None, "")):
@@ -213,6 +214,7 @@ def _tell_channel(kind, deal, *, title, body="", actor=None, distributor=True, v
                 actor=actor,
                 title=title,
                 body=body + note,
+                now=now,
             )
 
 
@@ -228,7 +230,7 @@ def _text(value, field, errors, *, required=False, max_length=200) -> str:
     return value
 
 
-def _close_date(value, errors) -> date | None:
+def _close_date(value, errors, *, today: date | None = None) -> date | None:
     if isinstance(value, str):
         try:
             value = date.fromisoformat(value)
@@ -238,9 +240,10 @@ def _close_date(value, errors) -> date | None:
     if not isinstance(value, date):
         errors["expected_close_date"] = "This field is required."
         return None
-    if value < _today():
+    today = today or _today()
+    if value < today:
         errors["expected_close_date"] = "The expected close date cannot be in the past."
-    elif value > _today() + timedelta(days=5 * 366):
+    elif value > today + timedelta(days=5 * 366):
         errors["expected_close_date"] = "The expected close date must be within five years."
     return value
 
@@ -407,8 +410,11 @@ def deal_create(
     notes: str = "",
     attachments=(),
     submit: bool = False,
+    now: datetime | None = None,
 ) -> DealRegistration:
-    """Register a deal with one of the partner's vendors: a draft, or submitted at once (``submit=True``)."""
+    """Register a deal with one of the partner's vendors: a draft, or submitted at once (``submit=True``).
+
+    ``now``: when it happens (the demo tells a registration's story on its days); the present by default."""
     if partner is None or partner.pk not in access.organization_ids(actor) or not partner.is_partner:
         raise PermissionDenied("Deals are registered by the partner's own people.")
     partnership = None
@@ -436,7 +442,8 @@ def deal_create(
         **_customer(data, errors),
         **_contact(data, errors),
     }
-    fields["expected_close_date"] = _close_date(expected_close_date, errors)
+    now = now or timezone.now()
+    fields["expected_close_date"] = _close_date(expected_close_date, errors, today=_today(now))
     built = _lines(partnership, lines, errors) if partnership is not None else []
     checked = []
     try:
@@ -449,7 +456,6 @@ def deal_create(
     stored: list[DealAttachment] = []
     try:
         with transaction.atomic():
-            now = timezone.now()
             deal = DealRegistration.objects.create(
                 partnership=partnership,
                 vendor=partnership.vendor,
@@ -470,7 +476,7 @@ def deal_create(
             for upload, name, content_type in checked:
                 stored.append(_attach(deal, actor, partner, upload, name, content_type))
             if submit:
-                deal = _submit(actor, deal)
+                deal = _submit(actor, deal, now=now)
     except BaseException:
         # The rows rolled back (a refused submission, say): the files stored for them go too.
         for attachment in stored:
@@ -556,10 +562,9 @@ def _open_candidates():
     return DealRegistration.objects.filter(status__in=DealRegistration.OPEN_STATUSES).exclude(stage=Stage.LOST)
 
 
-def _detect_conflicts(deal: DealRegistration, rules: DealRules) -> list[DealConflict]:
+def _detect_conflicts(deal: DealRegistration, rules: DealRules, *, now: datetime) -> list[DealConflict]:
     """Flag the other partners' open registrations of the same customer and product (the vendor sees them)."""
     found = _matches(deal, rules, _open_candidates().exclude(partner_id=deal.partner_id))
-    now = timezone.now()
     # A resubmission meets the rows of its first submission, either way round: one row per pair, and what no
     # longer matches (the partner changed the customer or the products) is settled.
     existing = {
@@ -593,9 +598,8 @@ def _detect_conflicts(deal: DealRegistration, rules: DealRules) -> list[DealConf
     return conflicts
 
 
-def _resolve_conflicts(deal: DealRegistration) -> None:
+def _resolve_conflicts(deal: DealRegistration, *, now: datetime) -> None:
     """``deal`` no longer holds its customer (rejected, expired, lost): its conflicts are settled."""
-    now = timezone.now()
     touched = set()
     for conflict in DealConflict.objects.filter(Q(deal=deal) | Q(other=deal), resolved_at__isnull=True):
         touched.update({conflict.deal_id, conflict.other_id})
@@ -624,10 +628,12 @@ def _queue_for(status: str, has_conflict: bool, stage: str = "") -> int:
     return Queue.OTHER
 
 
-def approved_clash(deal: DealRegistration, rules: DealRules | None = None) -> DealRegistration | None:
+def approved_clash(
+    deal: DealRegistration, rules: DealRules | None = None, *, today: date | None = None
+) -> DealRegistration | None:
     """Another approved registration of the same customer and a product of ``deal`` at this vendor, if any."""
     rules = rules or DealRules.objects.filter(vendor_id=deal.vendor_id).first() or DealRules(vendor=deal.vendor)
-    candidates = DealRegistration.objects.filter(status=Status.APPROVED, expires_on__gte=_today()).exclude(
+    candidates = DealRegistration.objects.filter(status=Status.APPROVED, expires_on__gte=today or _today()).exclude(
         stage=Stage.LOST
     )
     found = _matches(deal, rules, candidates)
@@ -637,10 +643,10 @@ def approved_clash(deal: DealRegistration, rules: DealRules | None = None) -> De
 # --- submitting and deciding -------------------------------------------------------------------------------
 
 
-def _idle_cap_check(deal: DealRegistration, rules: DealRules) -> None:
+def _idle_cap_check(deal: DealRegistration, rules: DealRules, *, now: datetime) -> None:
     if rules.idle_cap is None:
         return
-    since = timezone.now() - timedelta(days=rules.idle_days)
+    since = now - timedelta(days=rules.idle_days)
     idle = (
         DealRegistration.objects.filter(
             vendor_id=deal.vendor_id,
@@ -660,7 +666,7 @@ def _idle_cap_check(deal: DealRegistration, rules: DealRules) -> None:
         )
 
 
-def _submit(actor, deal: DealRegistration) -> DealRegistration:
+def _submit(actor, deal: DealRegistration, *, now: datetime) -> DealRegistration:
     _require_program(actor, deal)
     rules = _lock_rules(deal.vendor)
     deal = _lock(deal)
@@ -668,12 +674,11 @@ def _submit(actor, deal: DealRegistration) -> DealRegistration:
         raise ValidationError("Only a draft, or a registration the vendor asked more about, can be submitted.")
     if not DealLine.objects.filter(deal=deal).exists():
         raise ValidationError({"lines": "Add at least one product from the vendor's catalog."})
-    if deal.expected_close_date < _today():
+    if deal.expected_close_date < _today(now):
         raise ValidationError({"expected_close_date": "The expected close date has passed; change it first."})
-    _idle_cap_check(deal, rules)
+    _idle_cap_check(deal, rules, now=now)
     resubmit = deal.status == Status.INFO_REQUESTED
     old_status, old = deal.status, deal.get_status_display()
-    now = timezone.now()
     deal.status = Status.SUBMITTED
     deal.submitted_at = deal.submitted_at or now
     deal.updated_at = deal.last_activity_at = now
@@ -691,7 +696,7 @@ def _submit(actor, deal: DealRegistration) -> DealRegistration:
         new=Status.SUBMITTED.label,
         at=now,
     )
-    conflicts = _detect_conflicts(deal, rules)
+    conflicts = _detect_conflicts(deal, rules, now=now)
     _refresh_flags([deal.pk])
     deal.refresh_from_db(fields=["has_conflict", "queue"])
     auto = (
@@ -701,17 +706,19 @@ def _submit(actor, deal: DealRegistration) -> DealRegistration:
         and rules.auto_approve_below is not None
         and max(deal.amount, _lines_value(deal)) < rules.auto_approve_below
         and rules.auto_approve_tiers.filter(pk=deal.partnership.tier_id).exists()
-        and approved_clash(deal, rules) is None
+        and approved_clash(deal, rules, today=_today(now)) is None
     )
     verb = "resubmitted" if resubmit else "registered"
     if auto:
-        _approve(deal, None, protection_days=None, note="Approved automatically: below the vendor's value threshold.")
+        note = "Approved automatically: below the vendor's value threshold."
+        _approve(deal, None, protection_days=None, note=note, now=now)
         _tell_channel(
             "deal.submitted",
             deal,
             actor=actor,
             title=f"{deal.partner.name} {verb} {deal.title} (approved automatically)",
             body=f"{deal.customer_name}, {deal.amount:,.2f} {deal.currency}. Protected until {deal.expires_on}.",
+            now=now,
         )
     else:
         flag = " Possible conflict with another partner's registration: decide side by side." if conflicts else ""
@@ -722,26 +729,26 @@ def _submit(actor, deal: DealRegistration) -> DealRegistration:
             title=f"{deal.partner.name} {verb} a deal: {deal.title}",
             body=f"{deal.customer_name}, {deal.amount:,.2f} {deal.currency}, closing {deal.expected_close_date}.",
             vendor_note=flag,
+            now=now,
         )
     return deal
 
 
-def deal_submit(*, actor, deal: DealRegistration) -> DealRegistration:
+def deal_submit(*, actor, deal: DealRegistration, now: datetime | None = None) -> DealRegistration:
     """Send a draft for review, or answer the vendor's question and send it back (the partner's people)."""
     _require_partner_writes(actor, deal)
     with transaction.atomic():
-        return _submit(actor, deal)
+        return _submit(actor, deal, now=now or timezone.now())
 
 
-def _approve(deal, actor, *, protection_days, note) -> DealRegistration:
+def _approve(deal, actor, *, protection_days, note, now: datetime) -> DealRegistration:
     tier_days = deal.partnership.tier.deal_protection_days if deal.partnership.tier_id else 90
     days = protection_days or tier_days or 90
     old_status, old = deal.status, deal.get_status_display()
-    now = timezone.now()
     deal.status = Status.APPROVED
     deal.protection_days = days
     deal.approved_at = now
-    deal.expires_on = _today() + timedelta(days=days)
+    deal.expires_on = _today(now) + timedelta(days=days)
     deal.expiry_warned_days = None
     deal.decided_by = actor if actor is not None and actor.is_authenticated else None
     deal.decided_at = now
@@ -768,6 +775,7 @@ def _approve(deal, actor, *, protection_days, note) -> DealRegistration:
         actor=actor,
         title=f"{deal.vendor.name} approved {deal.title}",
         body=f"Protected until {deal.expires_on:%Y-%m-%d}." + (f" {note}" if note else ""),
+        now=now,
     )
     return deal
 
@@ -781,7 +789,9 @@ def _decidable(actor, deal) -> tuple[DealRegistration, DealRules]:
     return deal, rules
 
 
-def deal_approve(*, actor, deal: DealRegistration, protection_days=None, note: str = "") -> DealRegistration:
+def deal_approve(
+    *, actor, deal: DealRegistration, protection_days=None, note: str = "", now: datetime | None = None
+) -> DealRegistration:
     """Approve a registration: the partner's customer is protected for ``protection_days`` (the tier's default).
 
     Refused while another registration of the same customer and product is approved at this vendor.
@@ -799,26 +809,27 @@ def deal_approve(*, actor, deal: DealRegistration, protection_days=None, note: s
     note = _text(note, "note", errors, max_length=MAX_TEXT)
     if errors:
         raise ValidationError(errors)
+    now = now or timezone.now()
     with transaction.atomic():
         deal, rules = _decidable(actor, deal)
-        clash = approved_clash(deal, rules)
+        clash = approved_clash(deal, rules, today=_today(now))
         if clash is not None:
             raise ValidationError(
                 f"{clash.reference} from {clash.partner.name} is approved for this customer and product until "
                 f"{clash.expires_on:%Y-%m-%d}. Only one registration per customer and product can be approved: "
                 "reject this one, or let the other expire first."
             )
-        return _approve(deal, actor, protection_days=protection_days, note=note)
+        return _approve(deal, actor, protection_days=protection_days, note=note, now=now)
 
 
-def deal_reject(*, actor, deal: DealRegistration, reason: str) -> DealRegistration:
+def deal_reject(*, actor, deal: DealRegistration, reason: str, now: datetime | None = None) -> DealRegistration:
     errors = {}
     reason = _text(reason, "reason", errors, required=True, max_length=MAX_TEXT)
     if errors:
         raise ValidationError(errors)
     with transaction.atomic():
         deal, _ = _decidable(actor, deal)
-        now = timezone.now()
+        now = now or timezone.now()
         old_status, old = deal.status, deal.get_status_display()
         deal.status = Status.REJECTED
         deal.decision_reason = reason
@@ -829,14 +840,14 @@ def deal_reject(*, actor, deal: DealRegistration, reason: str) -> DealRegistrati
         deal.save()
         _retally(deal)
         publish(DealStatusChanged(deal=deal, actor=actor, old=old_status, new=Status.REJECTED))
-        _event(deal, Event.REJECTED, actor, deal.vendor, field="status", old=old, new=Status.REJECTED.label)
-        _resolve_conflicts(deal)
+        _event(deal, Event.REJECTED, actor, deal.vendor, field="status", old=old, new=Status.REJECTED.label, at=now)
+        _resolve_conflicts(deal, now=now)
         title = f"{deal.vendor.name} rejected {deal.title}"
-        _tell_partner("deal.rejected", deal, actor=actor, title=title, body=reason)
+        _tell_partner("deal.rejected", deal, actor=actor, title=title, body=reason, now=now)
     return deal
 
 
-def deal_request_info(*, actor, deal: DealRegistration, question: str) -> DealRegistration:
+def deal_request_info(*, actor, deal: DealRegistration, question: str, now: datetime | None = None) -> DealRegistration:
     errors = {}
     question = _text(question, "question", errors, required=True, max_length=MAX_TEXT)
     if errors:
@@ -845,7 +856,7 @@ def deal_request_info(*, actor, deal: DealRegistration, question: str) -> DealRe
         deal, _ = _decidable(actor, deal)
         if deal.status != Status.SUBMITTED:
             raise ValidationError(f"{deal.reference} is already waiting for the partner's answer.")
-        now = timezone.now()
+        now = now or timezone.now()
         deal.status = Status.INFO_REQUESTED
         deal.updated_at = now
         deal.queue = _queue_for(deal.status, deal.has_conflict)
@@ -870,6 +881,7 @@ def deal_request_info(*, actor, deal: DealRegistration, question: str) -> DealRe
             actor=actor,
             title=f"{deal.vendor.name} needs more about {deal.title}",
             body=question,
+            now=now,
         )
     return deal
 
@@ -887,7 +899,7 @@ def _display(deal, field, value) -> str:
     return str(value)
 
 
-def deal_update(*, actor, deal: DealRegistration, changes: dict) -> DealRegistration:
+def deal_update(*, actor, deal: DealRegistration, changes: dict, now: datetime | None = None) -> DealRegistration:
     """The partner keeps its registration current: stage, amount, close date, products, contact, notes.
 
     The customer itself can change only while the registration is a draft or the vendor asked for more: a
@@ -897,6 +909,7 @@ def deal_update(*, actor, deal: DealRegistration, changes: dict) -> DealRegistra
     unknown = set(changes) - set(PARTNER_FIELDS)
     if unknown:
         raise ValidationError(dict.fromkeys(sorted(unknown), "This field cannot be changed here."))
+    now = now or timezone.now()
     with transaction.atomic():
         deal = _lock(deal)
         errors: dict = {}
@@ -923,7 +936,7 @@ def deal_update(*, actor, deal: DealRegistration, changes: dict) -> DealRegistra
                 except ValueError:
                     value = "invalid"
             if value != deal.expected_close_date:
-                new["expected_close_date"] = _close_date(value, errors)
+                new["expected_close_date"] = _close_date(value, errors, today=_today(now))
         stage = changes.get("stage", deal.stage)
         if "stage" in changes:
             if stage not in Stage.values:
@@ -957,7 +970,6 @@ def deal_update(*, actor, deal: DealRegistration, changes: dict) -> DealRegistra
         if errors:
             raise ValidationError(errors)
 
-        now = timezone.now()
         if built is not None:
             old_lines = {line.product_id: line for line in deal.lines.select_related("product")}
             before = ", ".join(f"{line.quantity} × {line.product.sku}" for line in old_lines.values())
@@ -1001,11 +1013,11 @@ def deal_update(*, actor, deal: DealRegistration, changes: dict) -> DealRegistra
             deal.save()
             _retally(deal)
             if deal.stage == Stage.LOST and "stage" in changed:
-                _resolve_conflicts(deal)
+                _resolve_conflicts(deal, now=now)
     return deal
 
 
-def deal_comment(*, actor, deal: DealRegistration, body: str) -> DealComment:
+def deal_comment(*, actor, deal: DealRegistration, body: str, now: datetime | None = None) -> DealComment:
     """A message in the registration's thread, from whichever side the actor works on.
 
     The vendor and the distributor keep writing in it after the partnership is suspended or ends; the partner
@@ -1025,7 +1037,7 @@ def deal_comment(*, actor, deal: DealRegistration, body: str) -> DealComment:
         raise ValidationError(errors)
     with transaction.atomic():
         deal = _lock(deal)
-        now = timezone.now()
+        now = now or timezone.now()
         comment = DealComment.objects.create(
             deal=deal, author=actor, organization=organization, body=body, created_at=now
         )
@@ -1036,7 +1048,9 @@ def deal_comment(*, actor, deal: DealRegistration, body: str) -> DealComment:
         excerpt = body if len(body) <= 300 else body[:297] + "…"
         who = f"{actor.display_name} ({organization.name})"
         if organization.pk != deal.partner_id:
-            _tell_partner("deal.comment", deal, actor=actor, title=f"{who} commented on {deal.title}", body=excerpt)
+            _tell_partner(
+                "deal.comment", deal, actor=actor, title=f"{who} commented on {deal.title}", body=excerpt, now=now
+            )
         for org in (deal.vendor, deal.distributor):
             if org is not None and org.pk != organization.pk and not deal.is_draft:
                 notifications.notify(
@@ -1047,6 +1061,7 @@ def deal_comment(*, actor, deal: DealRegistration, body: str) -> DealComment:
                     actor=actor,
                     title=f"{who} commented on {deal.reference} {deal.title}",
                     body=excerpt,
+                    now=now,
                 )
     return comment
 
@@ -1054,7 +1069,9 @@ def deal_comment(*, actor, deal: DealRegistration, body: str) -> DealComment:
 # --- expiry and extensions ---------------------------------------------------------------------------------
 
 
-def deal_request_extension(*, actor, deal: DealRegistration, days, reason: str) -> DealExtensionRequest:
+def deal_request_extension(
+    *, actor, deal: DealRegistration, days, reason: str, now: datetime | None = None
+) -> DealExtensionRequest:
     """The partner asks for more protection time on an approved registration."""
     _require_partner_writes(actor, deal)
     errors = {}
@@ -1072,12 +1089,14 @@ def deal_request_extension(*, actor, deal: DealRegistration, days, reason: str) 
         _require_program(actor, deal)
         if deal.status != Status.APPROVED or deal.is_closed:
             raise ValidationError("Only an approved registration of an open deal can be extended.")
+        now = now or timezone.now()
         try:
             with transaction.atomic():
-                extension = DealExtensionRequest.objects.create(deal=deal, days=days, reason=reason, requested_by=actor)
+                extension = DealExtensionRequest.objects.create(
+                    deal=deal, days=days, reason=reason, requested_by=actor, requested_at=now
+                )
         except IntegrityError:
             raise ValidationError("An extension is already waiting for the vendor's answer.") from None
-        now = timezone.now()
         DealRegistration.objects.filter(pk=deal.pk).update(updated_at=now, last_activity_at=now)
         _event(deal, Event.EXTENSION_REQUESTED, actor, deal.partner, detail=f"{days} more days: {reason}", at=now)
         _tell_channel(
@@ -1087,11 +1106,14 @@ def deal_request_extension(*, actor, deal: DealRegistration, days, reason: str) 
             distributor=False,
             title=f"{deal.partner.name} asks to extend {deal.title} by {days} days",
             body=f"Protected until {deal.expires_on:%Y-%m-%d}. {reason}",
+            now=now,
         )
     return extension
 
 
-def deal_decide_extension(*, actor, deal: DealRegistration, grant: bool, response: str = "") -> DealExtensionRequest:
+def deal_decide_extension(
+    *, actor, deal: DealRegistration, grant: bool, response: str = "", now: datetime | None = None
+) -> DealExtensionRequest:
     """The vendor grants (the expiry moves by the days asked) or refuses the pending extension request."""
     errors = {}
     response = _text(response, "response", errors, max_length=MAX_TEXT)
@@ -1110,15 +1132,15 @@ def deal_decide_extension(*, actor, deal: DealRegistration, grant: bool, respons
         )
         if extension is None:
             raise ValidationError("No extension request is waiting for an answer.")
-        now = timezone.now()
+        now = now or timezone.now()
         extension.decided_by = actor
         extension.decided_at = now
         extension.response = response
         if grant:
-            if deal.status == Status.EXPIRED and approved_clash(deal, rules) is not None:
+            if deal.status == Status.EXPIRED and approved_clash(deal, rules, today=_today(now)) is not None:
                 raise ValidationError("Another registration of this customer and product has been approved since.")
             old, old_status = deal.expires_on, deal.status
-            start = max(deal.expires_on or _today(), _today())
+            start = max(deal.expires_on or _today(now), _today(now))
             deal.expires_on = start + timedelta(days=extension.days)
             deal.status = Status.APPROVED
             deal.expiry_warned_days = None
@@ -1146,17 +1168,18 @@ def deal_decide_extension(*, actor, deal: DealRegistration, grant: bool, respons
             _event(deal, Event.EXTENSION_REFUSED, actor, deal.vendor, detail=response, at=now)
             title = f"{deal.vendor.name} refused to extend {deal.title}"
         extension.save()
-        _tell_partner("deal.extension_decided", deal, actor=actor, title=title, body=response)
+        _tell_partner("deal.extension_decided", deal, actor=actor, title=title, body=response, now=now)
     return extension
 
 
-def deals_expire_due(*, today: date | None = None) -> dict:
+def deals_expire_due(*, today: date | None = None, now: datetime | None = None) -> dict:
     """The beat job: warn 14 and 3 days before an approved registration expires, then expire it.
 
     Safe to run twice (each warning is recorded on the row and keyed in the outbox); won and lost deals do not
     expire. Each registration is handled in its own transaction, so one failure stops nothing else.
     """
-    today = today or _today()
+    now = now or timezone.now()
+    today = today or _today(now)
     expired = warned = 0
     due = DealRegistration.objects.filter(status=Status.APPROVED, expires_on__lt=today).exclude(
         stage__in=DealRegistration.CLOSED_STAGES
@@ -1168,7 +1191,7 @@ def deals_expire_due(*, today: date | None = None) -> dict:
                 continue
             deal.status = Status.EXPIRED
             deal.queue = Queue.OTHER
-            deal.updated_at = timezone.now()
+            deal.updated_at = now
             deal.save(update_fields=["status", "queue", "updated_at"])
             _retally(deal)
             publish(DealStatusChanged(deal=deal, actor=None, old=Status.APPROVED, new=Status.EXPIRED))
@@ -1181,14 +1204,16 @@ def deals_expire_due(*, today: date | None = None) -> dict:
                 old=Status.APPROVED.label,
                 new=Status.EXPIRED.label,
                 detail=f"Protection ended on {deal.expires_on:%Y-%m-%d}.",
+                at=now,
             )
-            _resolve_conflicts(deal)
+            _resolve_conflicts(deal, now=now)
             _tell_partner(
                 "deal.expired",
                 deal,
                 title=f"Your registration of {deal.title} with {deal.vendor.name} expired",
                 body=f"Protection ended on {deal.expires_on:%Y-%m-%d}.",
                 key=f"deal.expired:{deal.pk}:{deal.expires_on:%Y%m%d}",
+                now=now,
             )
             expired += 1
     horizon = today + timedelta(days=max(WARN_DAYS))
@@ -1210,7 +1235,7 @@ def deals_expire_due(*, today: date | None = None) -> dict:
             deal.save(update_fields=["expiry_warned_days"])
             when = "today" if left == 0 else ("tomorrow" if left == 1 else f"in {left} days")
             ends = f"Protection ends {when} ({deal.expires_on:%Y-%m-%d})."
-            _event(deal, Event.EXPIRY_WARNING, None, None, detail=ends)
+            _event(deal, Event.EXPIRY_WARNING, None, None, detail=ends, at=now)
             _tell_partner(
                 "deal.expiring",
                 deal,
@@ -1218,6 +1243,7 @@ def deals_expire_due(*, today: date | None = None) -> dict:
                 body=f"Protected until {deal.expires_on:%Y-%m-%d}. Ask {deal.vendor.name} for an extension if the "
                 "deal needs more time.",
                 key=f"deal.expiring:{deal.pk}:{deal.expires_on:%Y%m%d}:{threshold}",
+                now=now,
             )
             warned += 1
     return {"expired": expired, "warned": warned}
@@ -1235,6 +1261,7 @@ def deal_rules_update(
     idle_cap=None,
     idle_days=30,
     name_similarity=Decimal("0.60"),
+    now: datetime | None = None,
 ) -> DealRules:
     """A vendor's admins and managers set its approval rules, idle cap and how close names must be to conflict."""
     if not vendor.is_vendor:
@@ -1265,5 +1292,8 @@ def deal_rules_update(
         if errors:
             raise ValidationError(errors)
         rules.save()
+        if now is not None:  # ``updated_at`` is stamped on save; a rule set at another moment says so
+            DealRules.objects.filter(pk=rules.pk).update(updated_at=now)
+            rules.updated_at = now
         rules.auto_approve_tiers.set(tiers)
     return rules

@@ -16,9 +16,9 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.utils import timezone
 
 from core.demo import BASE_URL, Story
-from deals.demo import dated
 from leads import services as lead_services
 from leads.models import Lead, LeadEvent, LeadImport, LeadOffer
+from notifications.models import Notification, Receipt
 from vendors.models import Membership, Organization, Partnership, Product
 
 LEADS_URL = f"{BASE_URL}/leads/"
@@ -130,13 +130,16 @@ def spreadsheet(rng: random.Random, count: int = 200) -> bytes:
 
 @contextmanager
 def lead_dated(when, sla_hours=RULES["sla_hours"]):
-    """As ``deals.demo.dated``, for the lead rows written inside: made, answered and offered at ``when`` (an offer made
-    then must be accepted within the vendor's hours of it)."""
+    """The lead rows written inside, and the notifications they sent, are dated ``when``: made, answered and offered
+    then (an offer made then must be accepted within the vendor's hours of it). The lead services that take ``now``
+    are given it; the others stamp the present, moved here (everything written before is already in the past, so
+    "written inside" is "dated since the block started")."""
     started = timezone.now()
-    with dated(when):
-        yield
+    yield
     deadline = when + timedelta(hours=sla_hours)
     for model, names in (
+        (Notification, ("created_at",)),
+        (Receipt, ("created_at",)),
         (Lead, ("created_at", "updated_at", "accepted_at")),
         (LeadOffer, ("offered_at", "decided_at")),
         (LeadEvent, ("created_at",)),
@@ -209,7 +212,8 @@ def tell_leads(world):
         with lead_dated(start + timedelta(hours=26)):
             lead_services.lead_update_status(actor=riley, lead=kept, status=Lead.Status.QUALIFIED)
             lead_services.lead_note_add(actor=riley, lead=kept, body="Met their IT lead: 14 closets, budget in Q3.")
-        with dated(start + timedelta(hours=27)), lead_dated(start + timedelta(hours=27)):
+        converted_at = start + timedelta(hours=27)
+        with lead_dated(converted_at):
             catalog = {p.sku: p for p in Product.objects.filter(vendor=acme, active=True)}
             lines = [(catalog[sku], 14) for sku in ("ACM-SW48-POE", "ACM-AP6-IN") if sku in catalog]
             lead_services.lead_convert(
@@ -219,6 +223,7 @@ def tell_leads(world):
                 expected_close_date=(world.now + timedelta(days=75)).date(),
                 lines=lines,
                 submit=True,
+                now=converted_at,
             )
     # The deadline job, an hour ago: every lead not accepted in 48 hours is recalled and offered on.
     with lead_dated(world.now - timedelta(hours=1)):

@@ -794,11 +794,14 @@ def lead_update_status(*, actor, lead: Lead, status: str, reason: str = "") -> L
     return lead
 
 
-def lead_convert(*, actor, lead: Lead, title: str, expected_close_date, lines, submit: bool = False):
+def lead_convert(
+    *, actor, lead: Lead, title: str, expected_close_date, lines, submit: bool = False, now: datetime | None = None
+):
     """Register a deal from a lead the partner works: the customer and contact carried over, the two linked."""
     from deals import services as deal_services
 
     _require_active_holder(actor, lead)
+    now = now or timezone.now()
     with transaction.atomic():
         lead = _lock(lead)
         if lead.status not in Lead.WORKING_STATUSES:
@@ -817,14 +820,15 @@ def lead_convert(*, actor, lead: Lead, title: str, expected_close_date, lines, s
             expected_close_date=expected_close_date,
             lines=lines,
             submit=submit,
+            now=now,
         )
         old, was = lead.status, _tallied(lead)
-        lead.status, lead.deal, lead.updated_at = Status.CONVERTED, deal, timezone.now()
+        lead.status, lead.deal, lead.updated_at = Status.CONVERTED, deal, now
         lead.save(update_fields=["status", "deal", "updated_at"])
-        now = _tallied(lead)
+        counted = _tallied(lead)
         if lead.source == Lead.Source.PARTNER and deal.status != DealRegistration.Status.DRAFT:
-            now = ((lead.vendor_id, True, Status.CONVERTED),)  # registered: the vendor sees it from now on
-        _move_tallies([(was, now)])
+            counted = ((lead.vendor_id, True, Status.CONVERTED),)  # registered: the vendor sees it from now on
+        _move_tallies([(was, counted)])
         # A draft is the partner's alone: its reference is told once it is submitted (the vendor sees the deal then).
         detail = f"Registered as {deal.reference}" if submit else "Registered as a draft deal"
         _partner_event(lead, actor, Event.CONVERTED, old=old, new=Status.CONVERTED, detail=detail)

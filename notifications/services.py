@@ -379,19 +379,21 @@ def notify(
     actor=None,
     recipient=None,
     key: str | None = None,
+    now: datetime | None = None,
 ) -> Notification | None:
     """Tell ``organization``'s people in the type's roles that something happened; ``recipient`` narrows that
     to one of them (someone outside the organization or the type's roles is not told).
 
     The acting person is never told about their own action. Returns ``None`` when nobody is left to tell, or
-    the existing notification when ``key`` was used before (a job that runs twice tells people once)."""
+    the existing notification when ``key`` was used before (a job that runs twice tells people once). ``now``: when
+    it happened (the present by default)."""
     notice = Notice(organization=organization, title=title, body=body, subject=subject, recipient=recipient, key=key)
-    return notify_many(kind=kind, notices=[notice], vendor=vendor, actor=actor)[0]
+    return notify_many(kind=kind, notices=[notice], vendor=vendor, actor=actor, now=now)[0]
 
 
 @transaction.atomic
 def notify_many(
-    *, kind: str, notices: list[Notice], vendor: Organization | None = None, actor=None
+    *, kind: str, notices: list[Notice], vendor: Organization | None = None, actor=None, now: datetime | None = None
 ) -> list[Notification | None]:
     """``notify`` for many organizations at once (a vendor's import offers leads to a thousand partners): the
     notifications, receipts and emails of all of them in a fixed number of queries, whatever their number.
@@ -416,7 +418,7 @@ def notify_many(
         if m.user.is_active and m.user_id != actor_id:
             members[m.organization_id].append(m.user)
     told = []  # (index, notification, users)
-    now = timezone.now()
+    now = now or timezone.now()
     for i, notice in todo:
         users = members.get(notice.organization.pk, [])
         if notice.recipient is not None:
@@ -448,7 +450,13 @@ def notify_many(
         if len(notices) == 1:
             return [Notification.objects.get(key=notices[0].key)]
         return [
-            notify(kind=kind, vendor=vendor, actor=actor, **{f: getattr(n, f) for f in Notice.__dataclass_fields__})
+            notify(
+                kind=kind,
+                vendor=vendor,
+                actor=actor,
+                now=now,
+                **{f: getattr(n, f) for f in Notice.__dataclass_fields__},
+            )
             for n in notices
         ]
     modes = email_modes({u.pk for _, _, users in told for u in users}, declared)
