@@ -10,5 +10,4 @@ ENTRIES = [
     Entry("Tiers", "console:tiers", sides=(VENDOR,), active=("console:tier*",), order=50),
     Entry("Catalog", "console:catalog", sides=(VENDOR,), active=("console:catalog", "console:product*"), order=60),
     Entry("Program", "console:program", sides=(VENDOR,), order=70),
-    Entry("Alerts", "console:alerts", sides=(VENDOR,), order=80),
 ]
