@@ -6,6 +6,7 @@ from django.urls import path
 from deals import views
 
 app_name = "deals"
+MOUNT = "deals/"
 urlpatterns = [
     path("", views.deal_list, name="list"),
     path("export.csv", views.deal_export, name="export"),

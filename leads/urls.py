@@ -6,6 +6,7 @@ from django.urls import path
 from leads import views
 
 app_name = "leads"
+MOUNT = "leads/"
 urlpatterns = [
     path("", views.lead_list, name="list"),
     path("summary/", views.lead_summary, name="summary"),

@@ -20,7 +20,7 @@ ROUTES = {
     ),
     "notifications:click": public("An email's link: an unguessable token records the first open, then login."),
     "notifications:pixel": public("An email's open pixel: an unguessable token, the same image for any token."),
-    # The vendor console's alerts page (notifications/urls.py ``console_urlpatterns``): counts only, the vendor's own.
+    # The vendor console's alerts page (notifications/urls.py ``EXTEND``): counts only, the vendor's own.
     "console:alerts": authenticated(),
     # The API (notifications/api.py): the person's own, in the organization they work in.
     "notification-list": authenticated(),

@@ -3,6 +3,7 @@ from django.urls import path
 from notifications import views
 
 app_name = "notifications"
+MOUNT = "notifications/"
 urlpatterns = [
     path("", views.inbox, name="inbox"),
     path("bell/", views.bell, name="bell"),
@@ -15,7 +16,9 @@ urlpatterns = [
     path("p/<str:token>.gif", views.pixel, name="pixel"),
 ]
 
-# Pages of the vendor console (namespace ``console``, under /console/), mounted with the console's own.
-console_urlpatterns = [
-    path("alerts/", views.alerts, name="alerts"),
-]
+# Pages of the vendor console (namespace ``console``, under /console/), served with the channel graph's own.
+EXTEND = {
+    "console": [
+        path("alerts/", views.alerts, name="alerts"),
+    ],
+}

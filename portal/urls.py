@@ -1,24 +1,15 @@
+"""The site's URLs: the partner workspace, every app's pages (each app's urls.py says where: core/mounts.py), then
+the third-party pages (allauth, the admin) and the API."""
+
 from django.conf import settings
 from django.contrib import admin
 from django.urls import include, path
 
-from identity import saml as identity_saml
-from identity import views_sso as identity_views_sso
-from notifications import urls as notifications_urls
-from vendors import urls as console_urls
+from core.mounts import page_urls
 
 urlpatterns = [
     path("", include("portal.urls_workspace")),
-    # The vendor console: the channel graph's pages, and the alerts page notifications adds to it.
-    path("console/", include((console_urls.urlpatterns + notifications_urls.console_urlpatterns, "console"))),
-    path("deals/", include("deals.urls")),
-    path("leads/", include("leads.urls")),
-    path("notifications/", include("notifications.urls")),
-    path("settings/", include("identity.urls")),
-    # allauth's SAML assertion consumer service, behind replay protection (identity/saml.py).
-    path("accounts/saml/<str:organization_slug>/acs/", identity_saml.acs),
-    # allauth's OpenID Connect login, with a clear page when the IdP cannot be fetched (identity/views_sso.py).
-    path("accounts/oidc/<str:provider_id>/login/", identity_views_sso.oidc_login),
+    *page_urls(),
     path("accounts/", include("allauth.urls")),
     path("api/v1/", include("portal.urls_api")),
     path("admin/", admin.site.urls),

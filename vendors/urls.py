@@ -5,6 +5,7 @@ from django.urls import path
 from vendors import views
 
 app_name = "console"
+MOUNT = "console/"
 urlpatterns = [
     path("", views.partners, name="partners"),
     path("applications/", views.applications, name="applications"),
