@@ -68,7 +68,13 @@ def group_ids(user) -> tuple[int, ...]:
 
 def forget(user) -> None:
     """Drop what was cached on the user object (after their memberships change within one request)."""
-    for attr in ("_onepane_group_ids", "_onepane_org_ids", "_onepane_org_kinds", "_onepane_program_vendor_ids"):
+    for attr in (
+        "_onepane_group_ids",
+        "_onepane_org_ids",
+        "_onepane_org_kinds",
+        "_onepane_program_vendor_ids",
+        "_onepane_counterpart_ids",
+    ):
         if hasattr(user, attr):
             delattr(user, attr)
 
@@ -99,6 +105,26 @@ def organization_ids(user) -> tuple[int, ...]:
                 .values_list("content_object_id", flat=True)
             )
         user._onepane_org_ids = cached
+    return cached
+
+
+def counterpart_ids(user) -> tuple[int, ...]:
+    """The organizations on either side of the partnerships the person may see the records of: vendors,
+    partners and distributors. One query per request (cached on the user), over the person's grants.
+
+    Read once as literal ids, so that a list of organizations filters on them instead of joining the grants
+    to the partnerships once per side in the page and again in its count (bench/).
+    """
+    cached = getattr(user, "_onepane_counterpart_ids", None)
+    if cached is None:
+        ids = set()
+        if group_ids(user):
+            edges = partnerships_for(user, VIEW_RECORDS).order_by()
+            for row in edges.values_list("vendor_id", "partner_id", "distributor_id"):
+                ids.update(row)
+        ids.discard(None)
+        cached = tuple(sorted(ids))
+        user._onepane_counterpart_ids = cached
     return cached
 
 
